@@ -1,0 +1,24 @@
+// Bundles the extension, the CLI and the scan worker with esbuild.
+// onnxruntime-node stays external: it is a native module shipped in node_modules (linux-x64 only in the .vsix).
+import { build } from 'esbuild';
+
+const production = process.argv.includes('--production');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  external: ['vscode', 'onnxruntime-node'],
+  // web-tree-sitter's ESM build reads import.meta.url at load, which is empty in a CommonJS bundle.
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: { scanWorker: 'src/core/scan/scanWorker.ts' }, outdir: 'dist' }),
+]);
+console.log(`build: dist/extension.js, dist/cli.js, dist/scanWorker.js${production ? ' (production)' : ''}`);

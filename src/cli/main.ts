@@ -1,0 +1,68 @@
+// The `astrolabe` command line: a thin adapter over src/core.
+import { Command, InvalidArgumentError } from 'commander';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CodeUnit } from '../core/parse/codeUnit';
+import { findGrammarsDir } from '../core/parse/grammarsDir';
+import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
+import { ScanReport } from '../core/scan/scanReport';
+import { scanRoots } from '../core/scan/scanRoots';
+import { DEFAULT_SCAN_OPTIONS, ScanOptions } from '../core/scan/workspaceScanner';
+import { formatUnitsText, unitsJson } from './unitsOutput';
+
+const program = new Command()
+  .name('astrolabe')
+  .description('Code-aware embeddings for your workspace, local and offline.')
+  .showHelpAfterError();
+
+program
+  .command('units')
+  .description('list the code units (functions, methods, classes, top-level windows) of a folder, and the scan report')
+  .argument('<folder>', 'folder to scan')
+  .option('--json', 'print one JSON object: {"units": [...], "report": {...}}')
+  .option('--exclude <glob...>', 'extra glob patterns to leave out, relative to the folder')
+  .option('--no-gitignore', 'do not honour .gitignore files')
+  .option('--max-file-size-kb <n>', 'skip files larger than this', positiveInt, DEFAULT_SCAN_OPTIONS.maxFileSizeBytes / 1024)
+  .action(async (folder: string, flags: { json?: boolean; exclude?: string[]; gitignore: boolean; maxFileSizeKb: number }) => {
+    const root = existingFolder(folder);
+    const options: ScanOptions = {
+      ...DEFAULT_SCAN_OPTIONS,
+      exclude: [...DEFAULT_SCAN_OPTIONS.exclude, ...(flags.exclude ?? [])],
+      respectGitignore: flags.gitignore,
+      maxFileSizeBytes: flags.maxFileSizeKb * 1024,
+    };
+    const runtime = await TreeSitterRuntime.create(findGrammarsDir(__dirname));
+    const units: CodeUnit[] = [];
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+    const report: ScanReport = await scanRoots([{ name: folder, path: root }], runtime, options, { onUnits: (_, fileUnits) => units.push(...fileUnits) }, abort.signal);
+    if (flags.json) process.stdout.write(`${JSON.stringify(unitsJson(units, report))}\n`);
+    else process.stdout.write(formatUnitsText(units, report));
+  });
+
+function existingFolder(folder: string): string {
+  const path = resolve(folder);
+  let isFolder = false;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch {
+    throw new UsageError(`${folder}: no such folder`);
+  }
+  if (!isFolder) throw new UsageError(`${folder}: not a folder`);
+  return path;
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return parsed;
+}
+
+class UsageError extends Error {}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`astrolabe: ${message}\n`);
+  if (!(error instanceof UsageError) && process.env.ASTROLABE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+});

@@ -1,0 +1,84 @@
+import { promises as fs } from 'node:fs';
+import { Parser } from 'web-tree-sitter';
+import { CodeUnit } from '../parse/codeUnit';
+import { ChunkingOptions, CodeUnitExtractor, DEFAULT_CHUNKING } from '../parse/codeUnitExtractor';
+import { LanguageId } from '../parse/languages';
+import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
+import { decodeSourceFile } from './fileContent';
+import { SkipReason } from './skipReason';
+import { errorText, walkWorkspace, WalkEntry, WalkOptions } from './workspaceWalker';
+
+export interface ScanOptions extends WalkOptions {
+  readonly chunking: ChunkingOptions;
+}
+
+export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
+  exclude: ['**/node_modules/**', '**/.venv/**', '**/venv/**', '**/__pycache__/**', '**/target/**', '**/vendor/**'],
+  respectGitignore: true,
+  maxFileSizeBytes: 1024 * 1024,
+  chunking: DEFAULT_CHUNKING,
+};
+
+export type ScannedFile =
+  | { readonly type: 'parsed'; readonly file: string; readonly language: LanguageId; readonly bytes: number; readonly units: CodeUnit[]; readonly hasSyntaxErrors: boolean }
+  | { readonly type: 'skipped'; readonly file: string; readonly reason: SkipReason; readonly detail: string };
+
+/** How many file reads run ahead of parsing, so disk waits overlap with CPU work. */
+const READ_AHEAD = 8;
+
+/**
+ * Scans one folder: walks it, reads and classifies each file, parses it and cuts it into code units.
+ * Yields one result per file of a supported language, parsed or skipped with a reason.
+ * Stops between files when `signal` aborts (throwing its reason).
+ */
+export async function* scanFolder(root: string, runtime: TreeSitterRuntime, options: ScanOptions = DEFAULT_SCAN_OPTIONS, signal?: AbortSignal): AsyncGenerator<ScannedFile> {
+  const extractor = new CodeUnitExtractor(options.chunking);
+  const parsers = new Map<LanguageId, Parser>();
+  const reads: Promise<ReadResult>[] = [];
+  try {
+    for await (const entry of walkWorkspace(root, options, signal)) {
+      reads.push(readEntry(entry));
+      if (reads.length >= READ_AHEAD) yield await parseRead(await reads.shift()!);
+    }
+    while (reads.length > 0) yield await parseRead(await reads.shift()!);
+  } finally {
+    // Reads already started may still settle; they never reject, so nothing is left unhandled.
+    extractor.delete();
+    for (const parser of parsers.values()) parser.delete();
+  }
+
+  async function parseRead(read: ReadResult): Promise<ScannedFile> {
+    signal?.throwIfAborted();
+    if (read.type === 'skipped') return read;
+    let parser = parsers.get(read.language);
+    if (!parser) {
+      parser = await runtime.createParser(read.language);
+      parsers.set(read.language, parser);
+    }
+    const tree = parser.parse(read.text);
+    if (!tree) return { type: 'skipped', file: read.file, reason: 'unreadable', detail: 'the parser returned no tree' };
+    try {
+      const units = extractor.extract(tree, read.text, read.language, read.file);
+      return { type: 'parsed', file: read.file, language: read.language, bytes: read.bytes, units, hasSyntaxErrors: tree.rootNode.hasError };
+    } finally {
+      tree.delete();
+    }
+  }
+}
+
+type ReadResult =
+  | { readonly type: 'text'; readonly file: string; readonly language: LanguageId; readonly text: string; readonly bytes: number }
+  | Extract<ScannedFile, { type: 'skipped' }>;
+
+async function readEntry(entry: WalkEntry): Promise<ReadResult> {
+  if (entry.type === 'skip') return { type: 'skipped', file: entry.file, reason: entry.reason, detail: entry.detail };
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(entry.path);
+  } catch (error) {
+    return { type: 'skipped', file: entry.file, reason: 'unreadable', detail: errorText(error) };
+  }
+  const decoded = decodeSourceFile(entry.file, bytes);
+  if (!decoded.ok) return { type: 'skipped', file: entry.file, reason: decoded.reason, detail: decoded.detail };
+  return { type: 'text', file: entry.file, language: entry.language.id, text: decoded.text, bytes: bytes.length };
+}

@@ -1,0 +1,21 @@
+/** What a scan found, as the Rescan command returns it and the status bar shows it. */
+export interface ScanSummary {
+  readonly seen: number;
+  readonly parsed: number;
+  readonly skipped: Record<string, number>;
+  readonly units: number;
+}
+
+/** A plain rendering of a view's tree: what a person sees, for tests and other extensions. */
+export interface ViewNode {
+  readonly label: string;
+  readonly description?: string;
+  readonly children: ViewNode[];
+}
+
+/** The API `activate` returns. */
+export interface AstrolabeApi {
+  lastSummary(): ScanSummary | undefined;
+  rescan(): Promise<ScanSummary | undefined>;
+  codeUnitsTree(): Promise<ViewNode[]>;
+}

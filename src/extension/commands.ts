@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import { WorkspaceScan } from './workspaceScan';
+
+export interface CommandContext {
+  readonly scan: WorkspaceScan;
+  readonly log: vscode.LogOutputChannel;
+}
+
+type CommandTable = Record<string, (context: CommandContext, ...args: never[]) => unknown>;
+
+/** Every command, keyed by id: each a small function over the context. */
+const COMMANDS = {
+  'astrolabe.rescanWorkspace': ({ scan }) => scan.scan(vscode.ProgressLocation.Notification),
+  'astrolabe.revealUnit': async (_context, uri: vscode.Uri, startLine: number, endLine: number) => {
+    const editor = await vscode.window.showTextDocument(uri, { preserveFocus: false });
+    const range = new vscode.Range(startLine - 1, 0, endLine - 1, editor.document.lineAt(Math.min(endLine, editor.document.lineCount) - 1).text.length);
+    editor.selection = new vscode.Selection(range.start, range.start);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  },
+  'astrolabe.showLog': ({ log }) => log.show(),
+} satisfies CommandTable;
+
+export function registerCommands(context: CommandContext): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, command]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await (command as (context: CommandContext, ...rest: unknown[]) => unknown)(context, ...args);
+      } catch (error) {
+        reportError(context.log, id, error);
+        return undefined;
+      }
+    }),
+  );
+}
+
+/** Errors end here: the whole story in the log, a short message with a way to it for the person. */
+export function reportError(log: vscode.LogOutputChannel, what: string, error: unknown): void {
+  log.error(`${what} failed:`, error instanceof Error ? error : String(error));
+  const message = error instanceof Error ? error.message : String(error);
+  void vscode.window.showErrorMessage(`Astrolabe: ${message}`, 'Show Log').then((choice) => {
+    if (choice === 'Show Log') log.show();
+  });
+}

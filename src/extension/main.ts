@@ -1,0 +1,54 @@
+// The extension's composition root: builds the pieces, wires them to VS Code, and nothing else.
+import * as vscode from 'vscode';
+import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
+import { AstrolabeApi } from './api';
+import { CodeUnitsView } from './codeUnitsView';
+import { registerCommands, reportError } from './commands';
+import { OpenDocuments } from './openDocuments';
+import { SCAN_SETTINGS } from './settings';
+import { ScanStatusBar } from './statusBar';
+import { summarize, WorkspaceScan } from './workspaceScan';
+
+export function activate(context: vscode.ExtensionContext): AstrolabeApi {
+  const log = vscode.window.createOutputChannel('Astrolabe', { log: true });
+  const grammarsDir = context.asAbsolutePath('grammars');
+  let runtime: Promise<TreeSitterRuntime> | undefined;
+  const treeSitter = (): Promise<TreeSitterRuntime> => (runtime ??= TreeSitterRuntime.create(grammarsDir));
+
+  const scan = new WorkspaceScan(context.asAbsolutePath('dist/scanWorker.js'), grammarsDir, log);
+  const documents = new OpenDocuments(treeSitter, log);
+  const view = new CodeUnitsView(scan, documents);
+  const rescanInBackground = (): void => {
+    scan.scan(vscode.ProgressLocation.Window).catch((error: unknown) => reportError(log, 'workspace scan', error));
+  };
+  let settingsTimer: NodeJS.Timeout | undefined;
+
+  context.subscriptions.push(
+    log,
+    scan,
+    documents,
+    view,
+    new ScanStatusBar(scan),
+    vscode.window.registerTreeDataProvider('astrolabe.codeUnits', view),
+    ...registerCommands({ scan, log }),
+    vscode.workspace.onDidChangeWorkspaceFolders(rescanInBackground),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!SCAN_SETTINGS.some((setting) => event.affectsConfiguration(setting))) return;
+      clearTimeout(settingsTimer);
+      settingsTimer = setTimeout(rescanInBackground, 500);
+    }),
+    { dispose: () => clearTimeout(settingsTimer) },
+  );
+  rescanInBackground();
+  log.info(`Astrolabe activated (grammars in ${grammarsDir})`);
+
+  return {
+    lastSummary: () => (scan.lastReport ? summarize(scan.lastReport) : undefined),
+    rescan: () => scan.scan(vscode.ProgressLocation.Notification),
+    codeUnitsTree: () => view.render(),
+  };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

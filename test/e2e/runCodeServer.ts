@@ -1,0 +1,373 @@
+/**
+ * End-to-end runner on a real VS Code workbench served by code-server, driven
+ * by headless Chromium (playwright-core). Two phases against one server:
+ *
+ *  1. The extension test suite (suite/index.js -> *.test.js) runs inside the
+ *     extension host through VS Code's `extensionTestsPath` mechanism; its
+ *     console output reaches us through `codeAutomationLog` and its result
+ *     through `codeAutomationExit`.
+ *  2. A UI test drives the workbench like a person: F1, "Astrolabe: Rescan
+ *     Workspace", Enter, then reads the status bar and takes a screenshot
+ *     (test/e2e/screenshots/rescan.png).
+ *
+ * Ends with the line `e2e: N passed, N failed` and exits non-zero on any
+ * failure or timeout.
+ *
+ * Environment:
+ *   ASTROLABE_E2E_CACHE       cache root for code-server (default ~/.cache/astrolabe-e2e)
+ *   ASTROLABE_E2E_CHROMIUM    browser executable (default /usr/bin/chromium)
+ *   ASTROLABE_E2E_TIMEOUT_MS  suite timeout (default 180000)
+ *   ASTROLABE_E2E_GREP        only run suite tests whose title matches
+ *   ASTROLABE_E2E_KEEP=1      keep the temporary run folder (workspace copy, logs)
+ *   ASTROLABE_E2E_VERBOSE=1   also print the browser console
+ *   ASTROLABE_E2E_EXTENSION   extension folder to test (default: this repository)
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as util from 'util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureCodeServer, startCodeServer, tail, type CodeServer } from './codeServer';
+import { assertExtensionBuilt, extensionDevelopmentPath, prepareWorkspace, repoRoot, suiteEntry } from './fixture';
+import { RESULT_PREFIX } from './suite/index';
+
+const SUITE_TIMEOUT_MS = Number(process.env.ASTROLABE_E2E_TIMEOUT_MS) || 180_000;
+const UI_TIMEOUT_MS = 90_000;
+const VERBOSE = process.env.ASTROLABE_E2E_VERBOSE === '1';
+const COMMAND_TITLE = 'Astrolabe: Rescan Workspace';
+const UNITS_PATTERN = /\d+ units/;
+
+/**
+ * Workbench chatter that also arrives through codeAutomationLog (connection set-up,
+ * the unreachable extension gallery and its stack trace). Shown only with ASTROLABE_E2E_VERBOSE=1.
+ */
+const NOISE = [
+  /^Resolv(ing|ed) connection token/,
+  /^Creating a socket/,
+  /^Updating additional builtin extensions cache/,
+  /^\[Service Worker\]/,
+  /^ChatSessionStore:/,
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|open-vsx|marketplace|gallery/i,
+  /^\s+at .*\/static\/out\/vs\//,
+];
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+interface Tally {
+  passed: number;
+  failed: number;
+}
+
+function elapsed(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+function chromiumPath(): string {
+  const candidate = process.env.ASTROLABE_E2E_CHROMIUM || '/usr/bin/chromium';
+  if (!fs.existsSync(candidate)) {
+    throw new Error(`no Chromium at ${candidate} (Debian: apt-get install chromium, or set ASTROLABE_E2E_CHROMIUM)`);
+  }
+  return candidate;
+}
+
+/** The workbench URL with a payload (the way VS Code's own web integration tests pass development options). */
+function workbenchUrl(server: CodeServer, folder: string, options: Array<[string, string]>): string {
+  const payload: Array<[string, string]> = [];
+  for (const [key, value] of options) {
+    payload.push([key, value]);
+  }
+  payload.push(['skipWelcome', 'true']);
+  return `${server.origin}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** A path on the server as the workbench addresses it. */
+function remoteUri(server: CodeServer, absPath: string): string {
+  return `vscode-remote://127.0.0.1:${server.port}${encodeURI(absPath.split(path.sep).join('/'))}`;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function watchBrowserConsole(page: Page, sink: string[]): void {
+  page.on('console', (msg) => {
+    const line = `[browser ${msg.type()}] ${msg.text()}`;
+    sink.push(line);
+    if (VERBOSE) {
+      console.log(line);
+    }
+  });
+  page.on('pageerror', (err) => {
+    const line = `[browser pageerror] ${err.message}`;
+    sink.push(line);
+    if (VERBOSE) {
+      console.log(line);
+    }
+  });
+}
+
+/** Phase 1: the mocha suite inside the extension host. */
+async function runSuite(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
+  const started = Date.now();
+  const page = await context.newPage();
+  const browserLog: string[] = [];
+  watchBrowserConsole(page, browserLog);
+
+  let result: { passes: number; failures: number } | undefined;
+  let outputLines = 0;
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => {
+    resolveExit = resolve;
+  });
+
+  await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+    const text = util.format(...(Array.isArray(args) ? args : [args]));
+    for (const line of text.split('\n')) {
+      if (line.startsWith(RESULT_PREFIX)) {
+        try {
+          result = JSON.parse(line.slice(RESULT_PREFIX.length)) as { passes: number; failures: number };
+        } catch {
+          console.log(`e2e: could not parse suite result line: ${line}`);
+        }
+        continue;
+      }
+      if (!VERBOSE && NOISE.some((re) => re.test(line))) {
+        continue;
+      }
+      outputLines++;
+      if (type === 'error' || type === 'warn') {
+        console.error(line);
+      } else {
+        console.log(line);
+      }
+    }
+  });
+  await page.exposeFunction('codeAutomationExit', (code: number) => {
+    resolveExit(Number(code));
+  });
+
+  const url = workbenchUrl(server, folder, [
+    ['extensionDevelopmentPath', remoteUri(server, extPath)],
+    ['extensionTestsPath', remoteUri(server, suiteEntry())],
+  ]);
+  console.log(`e2e: running the extension test suite (timeout ${SUITE_TIMEOUT_MS / 1000} s)`);
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  const code = await withTimeout(exited, SUITE_TIMEOUT_MS);
+  await page.close().catch(() => undefined);
+
+  if (code === 'timeout') {
+    console.error(
+      `e2e: FAILED: the extension test suite did not finish within ${SUITE_TIMEOUT_MS / 1000} s ` +
+        `(no codeAutomationExit from the workbench; ${outputLines} output lines so far).`,
+    );
+    console.error(`----- browser console (tail) -----\n${browserLog.slice(-30).join('\n')}`);
+    console.error(`----- code-server log (tail) -----\n${server.logTail(30)}\n-----`);
+    return { passed: result?.passes ?? 0, failed: Math.max(1, result?.failures ?? 0) };
+  }
+  console.log(`e2e: extension test suite exited with code ${code} after ${elapsed(started)}`);
+  if (!result) {
+    // run() rejected before mocha reported (e.g. the suite could not load, or activation crashed the host).
+    console.error('e2e: the suite reported no test results');
+    if (outputLines === 0) {
+      console.error(`----- browser console (tail) -----\n${browserLog.slice(-30).join('\n')}`);
+      console.error(`----- code-server log (tail) -----\n${server.logTail(30)}\n-----`);
+    }
+    return { passed: 0, failed: 1 };
+  }
+  if (code !== 0 && result.failures === 0) {
+    console.error(`e2e: the suite exited with code ${code} although no test failed`);
+    return { passed: result.passes, failed: 1 };
+  }
+  return { passed: result.passes, failed: result.failures };
+}
+
+async function statusBarText(page: Page): Promise<string[]> {
+  return page.locator('.part.statusbar .statusbar-item').allInnerTexts();
+}
+
+/** Best effort, for a telling screenshot: open src/geometry.py and the Astrolabe view container. */
+async function stageScreenshot(page: Page): Promise<void> {
+  let step = 'quick open';
+  try {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 5_000 });
+    await input.fill('geometry.py');
+    step = 'quick open result';
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'geometry.py' }).first().waitFor({ state: 'visible', timeout: 5_000 });
+    await page.keyboard.press('Enter');
+    step = 'editor tab';
+    await page.locator('.tabs-container .tab', { hasText: 'geometry.py' }).first().waitFor({ state: 'visible', timeout: 5_000 });
+    step = 'activity bar';
+    await page.locator('.part.activitybar .action-item a[aria-label^="Astrolabe"]').first().click({ timeout: 5_000 });
+    step = 'Code Units view';
+    const rows = page.locator('.part.sidebar .monaco-list-row');
+    for (const label of ['Workspace', 'Active file']) {
+      const row = rows.filter({ hasText: label }).first();
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+      if ((await row.getAttribute('aria-expanded')) === 'false') {
+        await row.click();
+      }
+    }
+    await page.waitForTimeout(500); // let the expanded rows render
+  } catch (err) {
+    throw new Error(`${step}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+}
+
+/** Phase 2: run the command from the command palette like a person and check the status bar. */
+async function runUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
+  const started = Date.now();
+  const title = `UI: "${COMMAND_TITLE}" from the command palette shows the unit count in the status bar`;
+  const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  const page = await context.newPage();
+  const browserLog: string[] = [];
+  watchBrowserConsole(page, browserLog);
+  console.log('e2e: running the UI test');
+  try {
+    const url = workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]);
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
+
+    // The palette lists extension commands once the extension host has registered
+    // the manifest; reopen it until the command shows up.
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: COMMAND_TITLE });
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${COMMAND_TITLE}`);
+      try {
+        await row.first().waitFor({ state: 'visible', timeout: 3_000 });
+        break;
+      } catch {
+        await page.keyboard.press('Escape');
+        if (Date.now() > deadline) {
+          throw new Error(`the command palette never listed "${COMMAND_TITLE}"`);
+        }
+        await page.waitForTimeout(500);
+      }
+    }
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    const item = page.locator('.part.statusbar .statusbar-item', { hasText: UNITS_PATTERN }).first();
+    try {
+      await item.waitFor({ state: 'visible', timeout: 60_000 });
+    } catch {
+      throw new Error(`no status bar item matching ${UNITS_PATTERN} after the command; status bar: ${JSON.stringify(await statusBarText(page))}`);
+    }
+    const text = (await item.innerText()).trim();
+    if (!UNITS_PATTERN.test(text)) {
+      throw new Error(`status bar item text ${JSON.stringify(text)} does not match ${UNITS_PATTERN}`);
+    }
+    const hasIcon = (await item.locator('.codicon-compass').count()) > 0;
+    await stageScreenshot(page).catch((err: unknown) => {
+      console.log(`e2e: (could not open geometry.py and the Astrolabe view for the screenshot: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    });
+    const shot = path.join(screenshotDir, 'rescan.png');
+    await page.screenshot({ path: shot });
+    console.log(`  ✔ ${title} (status bar: "${text}"${hasIcon ? ' with $(compass)' : ', no $(compass) icon'}; ${elapsed(started)})`);
+    console.log(`e2e: screenshot ${path.relative(process.cwd(), shot) || shot}`);
+    return { passed: 1, failed: 0 };
+  } catch (err) {
+    const shot = path.join(screenshotDir, 'rescan-failure.png');
+    await page.screenshot({ path: shot }).catch(() => undefined);
+    console.error(`  ✖ ${title}\n    ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`    screenshot of the failure: ${shot}`);
+    console.error(`----- browser console (tail) -----\n${browserLog.slice(-20).join('\n')}\n-----`);
+    return { passed: 0, failed: 1 };
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const extPath = extensionDevelopmentPath();
+  assertExtensionBuilt(extPath);
+  const codeServerDir = await ensureCodeServer();
+  const workspace = prepareWorkspace();
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let interrupted = false;
+
+  const cleanup = async (): Promise<void> => {
+    await browser?.close().catch(() => undefined);
+    browser = undefined;
+    await server?.stop();
+    server = undefined;
+    workspace.cleanup();
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) {
+      return;
+    }
+    interrupted = true;
+    console.error(`e2e: ${signal}, stopping code-server and the browser`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const total: Tally = { passed: 0, failed: 0 };
+  try {
+    server = await startCodeServer(codeServerDir, { folder: workspace.dir, runDir: path.join(workspace.runDir, 'code-server') });
+    console.log(`e2e: code-server ${server.origin} up after ${elapsed(started)} (workspace ${workspace.dir})`);
+    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+
+    const suiteContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const suite = await runSuite(suiteContext, server, workspace.dir, extPath);
+    await suiteContext.close().catch(() => undefined);
+    total.passed += suite.passed;
+    total.failed += suite.failed;
+
+    const uiContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const ui = await withTimeout(runUiTest(uiContext, server, workspace.dir, extPath), UI_TIMEOUT_MS);
+    await uiContext.close().catch(() => undefined);
+    if (ui === 'timeout') {
+      console.error(`e2e: FAILED: the UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);
+      total.failed += 1;
+    } else {
+      total.passed += ui.passed;
+      total.failed += ui.failed;
+    }
+  } catch (err) {
+    console.error(`e2e: harness error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    if (server) {
+      console.error(`----- code-server log (tail) -----\n${tail(server.logTail(40), 40)}\n-----`);
+    }
+    total.failed += 1;
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  console.log(`e2e: total ${elapsed(started)}`);
+  console.log(`e2e: ${total.passed} passed, ${total.failed} failed`);
+  return total.failed > 0 || total.passed === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`e2e: ${err instanceof Error ? err.message : String(err)}`);
+    console.log('e2e: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);

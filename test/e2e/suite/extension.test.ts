@@ -1,0 +1,281 @@
+/**
+ * End-to-end tests that run INSIDE a real VS Code extension host against the
+ * real Astrolabe extension, with the fixture workspace (a temporary copy of
+ * test/e2e/fixtures/workspace prepared by test/e2e/fixture.ts) opened.
+ *
+ * Fixture and expected scan counts:
+ *   src/geometry.py      parsed   class Circle (methods __init__, area), function distance
+ *   src/util.ts          parsed   function clamp, class Counter (method increment)
+ *   lib/vendor.min.js    skipped  "minified" (one line of about 3 KB)
+ *   assets/blob.py       skipped  "binary"   (NUL bytes; written by the runner)
+ *   build/generated.py   ignored  (.gitignore: build/) - not counted at all
+ *   build/bundle.js      ignored  (.gitignore: build/) - not counted at all
+ *   debug.log            ignored  (.gitignore: *.log)  - not counted at all
+ *   README.md, .gitignore         not a supported language - not counted
+ *   => seen 4, parsed 2, skipped { binary: 1, minified: 1 }, units >= 7
+ *      (at least the 7 named units above; top-level code may add windows).
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'astrolabe-dev.astrolabe';
+
+interface ScanSummary {
+  seen: number;
+  parsed: number;
+  skipped: Record<string, number>;
+  units: number;
+}
+
+interface ViewNode {
+  label: string;
+  description?: string;
+  children: ViewNode[];
+}
+
+interface AstrolabeApi {
+  lastSummary(): ScanSummary | undefined;
+  rescan(): Promise<ScanSummary | undefined>;
+  codeUnitsTree(): Promise<ViewNode[]>;
+}
+
+const EXPECTED = {
+  seen: 4,
+  parsed: 2,
+  skipped: { binary: 1, minified: 1 } as Record<string, number>,
+  minUnits: 7,
+};
+
+const GEOMETRY_UNITS: Array<[label: string, kinds: string[]]> = [
+  ['Circle', ['class']],
+  ['Circle.__init__', ['method', 'constructor']],
+  ['Circle.area', ['method']],
+  ['distance', ['function']],
+];
+
+const UTIL_UNITS: Array<[label: string, kinds: string[]]> = [
+  ['clamp', ['function']],
+  ['Counter', ['class']],
+  ['Counter.increment', ['method']],
+];
+
+function workspaceRoot(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the fixture workspace folder is not open');
+  return folder.uri;
+}
+
+function fixtureUri(relative: string): vscode.Uri {
+  return vscode.Uri.joinPath(workspaceRoot(), ...relative.split('/'));
+}
+
+async function api(): Promise<AstrolabeApi> {
+  const ext = vscode.extensions.getExtension<AstrolabeApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in the extension host`);
+  return ext.activate();
+}
+
+/** Drops zero-valued skip reasons so that `{ binary: 1, generated: 0 }` equals `{ binary: 1 }`. */
+function nonZero(skipped: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(skipped ?? {})) {
+    if (count !== 0) {
+      out[reason] = count;
+    }
+  }
+  return out;
+}
+
+function assertFixtureCounts(summary: ScanSummary | undefined, what: string): asserts summary is ScanSummary {
+  assert.ok(summary, `${what} returned no summary`);
+  const shown = JSON.stringify(summary);
+  assert.strictEqual(summary.seen, EXPECTED.seen, `${what}: seen (ignored files must not be counted): ${shown}`);
+  assert.strictEqual(summary.parsed, EXPECTED.parsed, `${what}: parsed: ${shown}`);
+  assert.deepStrictEqual(nonZero(summary.skipped), EXPECTED.skipped, `${what}: skipped: ${shown}`);
+  const skippedTotal = Object.values(summary.skipped).reduce((a, b) => a + b, 0);
+  assert.strictEqual(summary.parsed + skippedTotal, summary.seen, `${what}: parsed + skipped must equal seen: ${shown}`);
+  assert.ok(Number.isInteger(summary.units) && summary.units >= EXPECTED.minUnits, `${what}: units >= ${EXPECTED.minUnits}: ${shown}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Polls `probe` until `accept` holds (the view refreshes asynchronously after
+ * editor changes and edits). On timeout, fails with the last observed value.
+ */
+async function poll<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await probe();
+      lastError = undefined;
+      if (accept(last)) {
+        return last;
+      }
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError !== undefined ? `last error: ${String(lastError)}` : `last value: ${JSON.stringify(last, null, 2)}`;
+      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; ${detail}`);
+    }
+    await sleep(150);
+  }
+}
+
+function topNode(tree: ViewNode[], label: string): ViewNode | undefined {
+  return tree.find((node) => node.label === label);
+}
+
+function activeFileNode(tree: ViewNode[]): ViewNode | undefined {
+  return topNode(tree, 'Active file');
+}
+
+function hasUnits(node: ViewNode | undefined, fileName: string, labels: string[]): boolean {
+  if (!node || node.description !== fileName) {
+    return false;
+  }
+  const present = new Set(node.children.map((child) => child.label));
+  return labels.every((label) => present.has(label));
+}
+
+function assertUnitKinds(node: ViewNode, expected: Array<[string, string[]]>): void {
+  for (const [label, kinds] of expected) {
+    const unit = node.children.find((child) => child.label === label);
+    assert.ok(unit, `unit ${label} missing from ${JSON.stringify(node.children.map((c) => c.label))}`);
+    assert.ok(
+      unit.description !== undefined && kinds.includes(unit.description),
+      `unit ${label} has kind ${JSON.stringify(unit.description)}, expected ${kinds.join(' or ')}`,
+    );
+    assert.deepStrictEqual(unit.children, [], `unit ${label} should be a flat entry (nested units are listed by qualified name)`);
+  }
+}
+
+async function closeAllEditorsWithoutSaving(): Promise<void> {
+  for (const doc of vscode.workspace.textDocuments) {
+    if (doc.isDirty && doc.uri.scheme === 'file') {
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+describe('Astrolabe in a real VS Code', function () {
+  after(async function () {
+    await closeAllEditorsWithoutSaving();
+  });
+
+  it('activates and exports its API', async function () {
+    const ext = vscode.extensions.getExtension<AstrolabeApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} not found`);
+    const exported = await ext.activate();
+    assert.ok(ext.isActive, 'extension is not active after activate()');
+    assert.ok(exported && typeof exported === 'object', 'activate() returned no API object');
+    for (const fn of ['lastSummary', 'rescan', 'codeUnitsTree'] as const) {
+      assert.strictEqual(typeof exported[fn], 'function', `API is missing ${fn}()`);
+    }
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('astrolabe.rescanWorkspace'), 'command astrolabe.rescanWorkspace is not registered');
+  });
+
+  it('astrolabe.rescanWorkspace returns counts that match the fixture', async function () {
+    const astrolabe = await api();
+    const summary = await vscode.commands.executeCommand<ScanSummary | undefined>('astrolabe.rescanWorkspace');
+    assertFixtureCounts(summary, 'astrolabe.rescanWorkspace');
+    assert.deepStrictEqual(astrolabe.lastSummary(), summary, 'lastSummary() differs from the command result');
+
+    const again = await astrolabe.rescan();
+    assertFixtureCounts(again, 'api.rescan()');
+    assert.strictEqual(again.units, summary.units, 'a second scan of an unchanged workspace found a different number of units');
+  });
+
+  it('the Code Units view reports the scan under "Workspace"', async function () {
+    const astrolabe = await api();
+    await vscode.commands.executeCommand('astrolabe.rescanWorkspace');
+    const tree = await astrolabe.codeUnitsTree();
+    const workspace = topNode(tree, 'Workspace');
+    assert.ok(workspace, `no "Workspace" node in ${JSON.stringify(tree.map((n) => n.label))}`);
+    const lines = new Map(workspace.children.map((child) => [child.label, child.description]));
+    const shown = JSON.stringify([...lines]);
+    assert.strictEqual(lines.get('Seen'), String(EXPECTED.seen), `Seen line: ${shown}`);
+    assert.strictEqual(lines.get('Parsed'), String(EXPECTED.parsed), `Parsed line: ${shown}`);
+    for (const [reason, count] of Object.entries(EXPECTED.skipped)) {
+      assert.strictEqual(lines.get(`Skipped: ${reason}`), String(count), `Skipped: ${reason} line: ${shown}`);
+    }
+    assert.ok(topNode(tree, 'Active file'), `no "Active file" node in ${JSON.stringify(tree.map((n) => n.label))}`);
+  });
+
+  it('lists the units of the active Python file by qualified name', async function () {
+    const astrolabe = await api();
+    await vscode.window.showTextDocument(fixtureUri('src/geometry.py'));
+    const labels = GEOMETRY_UNITS.map(([label]) => label);
+    const tree = await poll(
+      () => astrolabe.codeUnitsTree(),
+      (t) => hasUnits(activeFileNode(t), 'geometry.py', labels),
+      `the Active file node to list ${labels.join(', ')}`,
+    );
+    assertUnitKinds(activeFileNode(tree)!, GEOMETRY_UNITS);
+  });
+
+  it('follows the active editor to a TypeScript file', async function () {
+    const astrolabe = await api();
+    await vscode.window.showTextDocument(fixtureUri('src/util.ts'));
+    const labels = UTIL_UNITS.map(([label]) => label);
+    const tree = await poll(
+      () => astrolabe.codeUnitsTree(),
+      (t) => hasUnits(activeFileNode(t), 'util.ts', labels),
+      `the Active file node to switch to util.ts and list ${labels.join(', ')}`,
+    );
+    const node = activeFileNode(tree)!;
+    assertUnitKinds(node, UTIL_UNITS);
+    assert.ok(!node.children.some((child) => child.label === 'distance'), 'units of the previous file are still listed');
+  });
+
+  it('reparses unsaved edits of the active file', async function () {
+    const astrolabe = await api();
+    const uri = fixtureUri('src/geometry.py');
+    const onDisk = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+    const editor = await vscode.window.showTextDocument(uri);
+    try {
+      const base = GEOMETRY_UNITS.map(([label]) => label);
+      await poll(() => astrolabe.codeUnitsTree(), (t) => hasUnits(activeFileNode(t), 'geometry.py', base), 'geometry.py units');
+
+      const edit = new vscode.WorkspaceEdit();
+      const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+      edit.insert(uri, end, '\n\ndef perimeter(radius):\n    return 2 * math.pi * radius\n');
+      assert.ok(await vscode.workspace.applyEdit(edit), 'applyEdit failed');
+      assert.ok(editor.document.isDirty, 'the edited document should be dirty (not saved)');
+
+      const tree = await poll(
+        () => astrolabe.codeUnitsTree(),
+        (t) => hasUnits(activeFileNode(t), 'geometry.py', [...base, 'perimeter']),
+        'the unsaved function perimeter to appear in the Active file node',
+      );
+      assertUnitKinds(activeFileNode(tree)!, [...GEOMETRY_UNITS, ['perimeter', ['function']]]);
+
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      assert.ok(!editor.document.isDirty, 'revert left the document dirty');
+      await poll(
+        () => astrolabe.codeUnitsTree(),
+        (t) => {
+          const node = activeFileNode(t);
+          return hasUnits(node, 'geometry.py', base) && !node!.children.some((c) => c.label === 'perimeter');
+        },
+        'perimeter to disappear after reverting',
+      );
+    } finally {
+      if (editor.document.isDirty) {
+        await vscode.window.showTextDocument(editor.document);
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      }
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
+    const after = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+    assert.strictEqual(after, onDisk, 'the fixture file on disk changed: the edit must never be saved');
+  });
+});

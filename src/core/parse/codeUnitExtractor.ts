@@ -71,7 +71,7 @@ export class CodeUnitExtractor {
       const qualifiedName = parent ? `${parent.qualifiedName}.${ownName}` : ownName;
       const captureKind = capture.name as CaptureKind;
       stack.push({ end: spanNode.endIndex, kind: captureKind, qualifiedName });
-      const span = spanOf(spanNode);
+      const span = withLeadingComments(spanNode);
       if (!parent) topLevelSpans.push(span);
       if (captureKind === 'scope') continue;
 
@@ -92,7 +92,8 @@ export class CodeUnitExtractor {
     const statements = bodyStatements(captured);
     const max = this.options.maxUnitLines;
     const parts: Span[] = [];
-    let current: Span | undefined = { ...spanOf(spanNode), end: spanNode.startIndex, endRow: spanNode.startPosition.row };
+    const whole = withLeadingComments(spanNode);
+    let current: Span | undefined = { ...whole, end: spanNode.startIndex, endRow: spanNode.startPosition.row };
     for (const statement of statements) {
       // Members of a large type that are units themselves (its methods) are not repeated in its parts.
       if (isContainer && isUnitNode(statement)) {
@@ -109,7 +110,6 @@ export class CodeUnitExtractor {
     }
     if (current) parts.push(current);
     // The last part runs to the unit's end (closing brace); the first always starts at the header.
-    const whole = spanOf(spanNode);
     if (parts.length === 0) { emit(kind, name, whole); return; }
     if (!isContainer) { parts[parts.length - 1]!.end = whole.end; parts[parts.length - 1]!.endRow = whole.endRow; }
     const nonEmpty = parts.filter((part) => part.end > part.start);
@@ -157,11 +157,33 @@ export class CodeUnitExtractor {
 }
 
 function spanOf(node: Node): Span {
-  const end = node.endPosition;
-  // A node that ends at the start of a line (after its newline) ends on the line before.
-  const endRow = end.column === 0 && end.row > node.startPosition.row ? end.row - 1 : end.row;
-  return { start: node.startIndex, end: node.endIndex, startRow: node.startPosition.row, endRow };
+  return { start: node.startIndex, end: node.endIndex, startRow: node.startPosition.row, endRow: lastRow(node) };
 }
+
+/** The last row a node has text on: one that ends just after a newline (Rust's line comments) ends on the row before. */
+function lastRow(node: Node): number {
+  const end = node.endPosition;
+  return end.column === 0 && end.row > node.startPosition.row ? end.row - 1 : end.row;
+}
+
+/**
+ * The unit's span, reaching back over the comments and attributes directly above it (doc comments,
+ * Rust's #[derive]): they describe the unit, and search and docstring mining need them with it.
+ */
+function withLeadingComments(node: Node): Span {
+  const span = spanOf(node);
+  for (let previous = node.previousNamedSibling; previous && LEADING_TYPES.has(previous.type); previous = previous.previousNamedSibling) {
+    // Adjacent only: a blank line ends a doc comment; a comment trailing the line before is not ours.
+    if (lastRow(previous) < span.startRow - 1) break;
+    const before = previous.previousNamedSibling;
+    if (before && lastRow(before) >= previous.startPosition.row) break;
+    span.start = previous.startIndex;
+    span.startRow = previous.startPosition.row;
+  }
+  return span;
+}
+
+const LEADING_TYPES = new Set(['comment', 'line_comment', 'block_comment', 'attribute_item']);
 
 const UNIT_NODE_TYPES = new Set([
   'function_definition', 'decorated_definition', 'method_definition', 'method_declaration', 'constructor_declaration',

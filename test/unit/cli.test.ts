@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { temporaryFolder } from './helpers';
+
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+
+function astrolabe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('astrolabe units', () => {
+  it('--json prints exactly one object with units and the scan report', (t) => {
+    const root = temporaryFolder(t);
+    mkdirSync(join(root, 'pkg'));
+    writeFileSync(join(root, '.gitignore'), 'ignored.py\n');
+    writeFileSync(join(root, 'ignored.py'), 'def hidden():\n    pass\n');
+    writeFileSync(join(root, 'pkg', 'shapes.py'), 'class Circle:\n    def area(self):\n        return 3.14\n\ndef unit():\n    return Circle()\n');
+    writeFileSync(join(root, 'pkg', 'blob.go'), Buffer.from([0x00, 0xff]));
+    const { status, stdout } = astrolabe('units', root, '--json');
+    assert.equal(status, 0);
+    assert.equal(stdout.trim().split('\n').length, 1, 'one line of JSON');
+    const output = JSON.parse(stdout) as { units: Record<string, unknown>[]; report: unknown };
+    assert.deepEqual(Object.keys(output), ['units', 'report']);
+    assert.deepEqual(output.report, { seen: 2, parsed: 1, skipped: { binary: 1 } });
+    assert.deepEqual(output.units.map((unit) => [unit.file, unit.language, unit.kind, unit.name, unit.start_line, unit.end_line]), [
+      ['pkg/shapes.py', 'python', 'class', 'Circle', 1, 3],
+      ['pkg/shapes.py', 'python', 'method', 'Circle.area', 2, 3],
+      ['pkg/shapes.py', 'python', 'function', 'unit', 5, 6],
+    ]);
+    for (const unit of output.units) {
+      assert.deepEqual(Object.keys(unit).sort(), ['end_line', 'file', 'hash', 'kind', 'language', 'name', 'start_line']);
+      assert.match(String(unit.hash), /^[0-9a-f]{32}$/);
+    }
+  });
+
+  it('prints units and the report as text without --json', (t) => {
+    const root = temporaryFolder(t);
+    writeFileSync(join(root, 'main.go'), 'package main\n\nfunc main() {}\n');
+    const { status, stdout } = astrolabe('units', root);
+    assert.equal(status, 0);
+    assert.match(stdout, /main\.go \(go\)/);
+    assert.match(stdout, /function\s+main/);
+    assert.match(stdout, /1 files seen, 1 parsed/);
+  });
+
+  it('fails with a clear message and exit code 2 for a missing folder', () => {
+    const { status, stderr } = astrolabe('units', '/definitely/not/here');
+    assert.equal(status, 2);
+    assert.match(stderr, /\/definitely\/not\/here: no such folder/);
+  });
+});

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { emptyReport, recordParsed, recordSkip, ScanReport } from '../../src/core/scan/scanReport';
+import { DEFAULT_SCAN_OPTIONS, scanFolder, ScannedFile, ScanOptions } from '../../src/core/scan/workspaceScanner';
+import { temporaryFolder, treeSitter } from './helpers';
+
+function write(root: string, file: string, content: string | Buffer): void {
+  mkdirSync(dirname(join(root, file)), { recursive: true });
+  writeFileSync(join(root, file), content);
+}
+
+async function scan(root: string, options: Partial<ScanOptions> = {}, signal?: AbortSignal): Promise<{ files: ScannedFile[]; report: ScanReport }> {
+  const files: ScannedFile[] = [];
+  const report = emptyReport();
+  for await (const file of scanFolder(root, await treeSitter(), { ...DEFAULT_SCAN_OPTIONS, ...options }, signal)) {
+    files.push(file);
+    if (file.type === 'parsed') recordParsed(report, file.units.length, file.hasSyntaxErrors);
+    else recordSkip(report, { root: 'test', file: file.file, reason: file.reason, detail: file.detail });
+  }
+  return { files, report };
+}
+
+function parsedFiles(files: ScannedFile[]): string[] {
+  return files.filter((file) => file.type === 'parsed').map((file) => file.file).sort();
+}
+
+function skipOf(files: ScannedFile[], name: string): Extract<ScannedFile, { type: 'skipped' }> | undefined {
+  return files.find((file): file is Extract<ScannedFile, { type: 'skipped' }> => file.type === 'skipped' && file.file === name);
+}
+
+describe('scanning a folder', () => {
+  it('finds files of every supported language and ignores the rest', async (t) => {
+    const root = temporaryFolder(t);
+    for (const file of ['a.py', 'b.js', 'c.ts', 'd.tsx', 'E.java', 'f.go', 'g.rs', 'h.c', 'i.cpp', 'j.hpp', 'k.mjs']) write(root, `src/${file}`, '\n');
+    write(root, 'README.md', '# hi\n');
+    write(root, 'data.json', '{}');
+    write(root, '.py', 'x = 1\n'); // a dotfile, not a Python file
+    const { files, report } = await scan(root);
+    assert.deepEqual(parsedFiles(files), ['src/E.java', 'src/a.py', 'src/b.js', 'src/c.ts', 'src/d.tsx', 'src/f.go', 'src/g.rs', 'src/h.c', 'src/i.cpp', 'src/j.hpp', 'src/k.mjs']);
+    assert.equal(report.seen, 11);
+    assert.equal(report.parsed, 11);
+  });
+
+  it('honours .gitignore files, nested ones and negations, and .git/info/exclude', async (t) => {
+    const root = temporaryFolder(t);
+    write(root, '.gitignore', 'build/\n*.gen.py\nlogs\n');
+    write(root, '.git/info/exclude', 'secret_*.py\n');
+    write(root, '.git/hooks/pre-commit.py', 'x = 1\n');
+    write(root, 'keep.py', 'x = 1\n');
+    write(root, 'build/out.py', 'x = 1\n');
+    write(root, 'models.gen.py', 'x = 1\n');
+    write(root, 'secret_key.py', 'x = 1\n');
+    write(root, 'logs/today.py', 'x = 1\n');
+    write(root, 'pkg/.gitignore', '*.py\n!main.py\n');
+    write(root, 'pkg/main.py', 'x = 1\n');
+    write(root, 'pkg/helper.py', 'x = 1\n');
+    write(root, 'pkg/sub/deep.py', 'x = 1\n');
+    write(root, 'pkg/sub/.gitignore', '!deep.py\n');
+    const { files, report } = await scan(root);
+    assert.deepEqual(parsedFiles(files), ['keep.py', 'pkg/main.py', 'pkg/sub/deep.py']);
+    assert.equal(report.seen, 3, 'ignored files are not even seen');
+
+    const all = await scan(root, { respectGitignore: false });
+    assert.deepEqual(parsedFiles(all.files), ['build/out.py', 'keep.py', 'logs/today.py', 'models.gen.py', 'pkg/helper.py', 'pkg/main.py', 'pkg/sub/deep.py', 'secret_key.py']);
+  });
+
+  it('honours exclude globs for files and prunes excluded folders', async (t) => {
+    const root = temporaryFolder(t);
+    write(root, 'src/app.ts', 'export const a = 1;\n');
+    write(root, 'src/app.test.ts', 'export const b = 1;\n');
+    write(root, 'node_modules/lib/index.js', 'module.exports = 1;\n');
+    write(root, 'deep/node_modules/x.js', '1;\n');
+    write(root, 'fixtures/data.py', 'x = 1\n');
+    const { files } = await scan(root, { exclude: ['**/node_modules/**', '**/*.test.ts', 'fixtures'] });
+    assert.deepEqual(parsedFiles(files), ['src/app.ts']);
+  });
+
+  it('skips binary, non-UTF-8, minified, generated and oversized files, each with its reason', async (t) => {
+    const root = temporaryFolder(t);
+    write(root, 'ok.py', 'def f():\n    return 1\n');
+    write(root, 'blob.py', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0x02, 0x00, 0x41]));
+    write(root, 'latin1.py', Buffer.from('s = "caf\xe9"\n', 'latin1'));
+    const minified = `!function(e){${Array.from({ length: 400 }, (_, i) => `var a${i}=e.call(this,${i})`).join(';')}}(window);`;
+    write(root, 'bundle.js', minified);
+    write(root, 'vendor.min.js', 'var x = 1;\n');
+    write(root, 'api_pb2.py', 'x = 1\n');
+    write(root, 'schema.ts', '// Code generated by schemagen. DO NOT EDIT.\nexport const x = 1;\n');
+    write(root, 'huge.py', `x = "${'a'.repeat(2 * 1024 * 1024)}"\n`);
+    const { files, report } = await scan(root);
+    assert.deepEqual(parsedFiles(files), ['ok.py']);
+    assert.equal(skipOf(files, 'blob.py')?.reason, 'binary');
+    assert.equal(skipOf(files, 'latin1.py')?.reason, 'non-utf8');
+    assert.match(skipOf(files, 'latin1.py')!.detail, /byte 8/);
+    assert.equal(skipOf(files, 'bundle.js')?.reason, 'minified');
+    assert.equal(skipOf(files, 'vendor.min.js')?.reason, 'minified');
+    assert.equal(skipOf(files, 'api_pb2.py')?.reason, 'generated');
+    assert.equal(skipOf(files, 'schema.ts')?.reason, 'generated');
+    assert.equal(skipOf(files, 'huge.py')?.reason, 'too-large');
+    assert.deepEqual(report.skipped, { binary: 1, 'non-utf8': 1, minified: 2, generated: 2, 'too-large': 1 });
+    assert.equal(report.seen, 8);
+  });
+
+  it('skips a 20 MB file without reading it, and parses it when the limit allows', async (t) => {
+    const root = temporaryFolder(t);
+    const line = 'def f_%d(x):\n    return x + 1\n';
+    let content = '';
+    for (let i = 0; content.length < 20 * 1024 * 1024; i++) content += line.replace('%d', String(i));
+    write(root, 'big.py', content);
+    const skipped = await scan(root);
+    assert.equal(skipOf(skipped.files, 'big.py')?.reason, 'too-large');
+    const parsed = await scan(root, { maxFileSizeBytes: 32 * 1024 * 1024 });
+    const big = parsed.files[0]!;
+    assert.equal(big.type, 'parsed');
+    assert.ok(big.type === 'parsed' && big.units.length > 300_000, 'every function of the big file is a unit');
+  });
+
+  it('survives 10,000-deep nesting in several languages', async (t) => {
+    const root = temporaryFolder(t);
+    const depth = 10_000;
+    // One bracket per line: the same nesting on a single line would (rightly) be skipped as minified.
+    write(root, 'deep.py', `def f():\n    return ${'[\n'.repeat(depth)}${']\n'.repeat(depth)}\n`);
+    write(root, 'deep.js', `function f() { return ${'(\n'.repeat(depth)}1${')\n'.repeat(depth)}; }\n`);
+    write(root, 'deep.c', `int f(void) { ${'{\n'.repeat(depth)}${'}\n'.repeat(depth)} return 0; }\n`);
+    const { files } = await scan(root);
+    for (const file of files) {
+      assert.equal(file.type, 'parsed', `${file.file} parsed`);
+      assert.ok(file.type === 'parsed' && file.units.some((unit) => unit.name === 'f' || unit.name.startsWith('f#')), `${file.file} yields f (whole or in parts)`);
+    }
+    assert.equal(files.length, 3);
+  });
+
+  it('yields what it can from a file with syntax errors and counts it', async (t) => {
+    const root = temporaryFolder(t);
+    write(root, 'broken.ts', 'export function fine(): number { return 1; }\nfunction broken( { return\nclass Still { method() {} }\n');
+    const { files, report } = await scan(root);
+    assert.equal(report.withSyntaxErrors, 1);
+    const broken = files[0]!;
+    assert.ok(broken.type === 'parsed' && broken.units.some((unit) => unit.name === 'fine'));
+  });
+
+  it('ends on symbolic link loops and reports them', async (t) => {
+    const root = temporaryFolder(t);
+    write(root, 'a/one.py', 'x = 1\n');
+    symlinkSync('..', join(root, 'a', 'up')); // a/up -> root: a loop
+    symlinkSync(join(root, 'a'), join(root, 'alias')); // a second way into a/
+    symlinkSync(join(root, 'a', 'one.py'), join(root, 'linked.py')); // a link to a file is read
+    const { files, report } = await scan(root);
+    assert.deepEqual(parsedFiles(files), ['a/one.py', 'linked.py']);
+    assert.equal(report.skipped['symlink-loop'], 2);
+  });
+
+  it('skips unreadable files with the cause: a broken link, and a file without read permission', async (t) => {
+    const root = temporaryFolder(t);
+    write(root, 'fine.py', 'x = 1\n');
+    symlinkSync(join(root, 'missing.py'), join(root, 'dangling.py'));
+    const { files } = await scan(root);
+    assert.equal(skipOf(files, 'dangling.py')?.reason, 'unreadable');
+    assert.match(skipOf(files, 'dangling.py')!.detail, /ENOENT/);
+
+    // Root reads everything, so the permission case runs as an unprivileged user in a child process.
+    write(root, 'private/secret.py', 'x = 1\n');
+    chmodSync(join(root, 'private', 'secret.py'), 0o000);
+    chmodSync(root, 0o755);
+    const script = `
+      const { TreeSitterRuntime } = require(${JSON.stringify(require.resolve('../../src/core/parse/treeSitterRuntime'))});
+      const { scanFolder, DEFAULT_SCAN_OPTIONS } = require(${JSON.stringify(require.resolve('../../src/core/scan/workspaceScanner'))});
+      (async () => {
+        if (process.getuid() === 0) { process.setgid(65534); process.setuid(65534); }
+        const runtime = await TreeSitterRuntime.create(${JSON.stringify((await treeSitter()).grammarsDir)});
+        const out = [];
+        for await (const file of scanFolder(${JSON.stringify(root)}, runtime, DEFAULT_SCAN_OPTIONS)) out.push(file.type === 'parsed' ? { file: file.file } : { file: file.file, reason: file.reason, detail: file.detail });
+        console.log(JSON.stringify(out));
+      })();`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const results = JSON.parse(child.stdout) as { file: string; reason?: string; detail?: string }[];
+    const secret = results.find((result) => result.file === 'private/secret.py');
+    assert.equal(secret?.reason, 'unreadable');
+    assert.match(secret!.detail!, /EACCES/);
+    assert.ok(results.some((result) => result.file === 'fine.py' && !result.reason), 'the readable file is still parsed');
+  });
+
+  it('does not hang on a named pipe with a source file name', async (t) => {
+    const root = temporaryFolder(t);
+    write(root, 'fine.py', 'x = 1\n');
+    execFileSync('mkfifo', [join(root, 'pipe.py')]);
+    const { files } = await scan(root);
+    assert.equal(skipOf(files, 'pipe.py')?.reason, 'not-regular');
+    assert.deepEqual(parsedFiles(files), ['fine.py']);
+  });
+
+  it('stops when cancelled', async (t) => {
+    const root = temporaryFolder(t);
+    for (let i = 0; i < 50; i++) write(root, `f${String(i).padStart(2, '0')}.py`, 'def f():\n    pass\n');
+    const abort = new AbortController();
+    let seen = 0;
+    await assert.rejects(async () => {
+      for await (const _file of scanFolder(root, await treeSitter(), DEFAULT_SCAN_OPTIONS, abort.signal)) {
+        if (++seen === 5) abort.abort(new Error('cancelled by test'));
+      }
+    }, /cancelled by test/);
+    assert.ok(seen < 50, `stopped after ${seen} files`);
+  });
+});

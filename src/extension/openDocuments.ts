@@ -92,7 +92,6 @@ export class OpenDocuments implements vscode.Disposable {
   dispose(): void {
     for (const document of this.documents.values()) document.delete();
     this.documents.clear();
-    for (const extractor of this.extractors.values()) extractor.delete();
     for (const parser of this.parsers.values()) void parser.then((ready) => ready.delete(), () => undefined);
     this.extractors.clear();
     for (const subscription of this.subscriptions) subscription.dispose();

@@ -30,7 +30,7 @@ const EXPECTED: Record<string, string[]> = {
   'Accounts.java': [
     'toplevel <top-level> 1-4', 'class Accounts 6-41', 'method Accounts.Accounts 9-10', 'method Accounts.open 12-14',
     'method Accounts.totalBalance 16-22', 'class Accounts.Account 24-28', 'method Accounts.Account.deposit 25-27',
-    'interface Accounts.Auditor 30-32', 'method Accounts.Auditor.audit 31-31', 'enum Accounts.Kind 34-40',
+    'interface Accounts.Auditor 30-32', 'enum Accounts.Kind 34-40',
     'method Accounts.Kind.earnsInterest 37-39',
   ],
   'shapes.go': [

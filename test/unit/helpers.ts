@@ -26,7 +26,6 @@ export async function unitsOf(source: string, language: LanguageId, options: Chu
     return { units: extractor.extract(tree, source, language, file), hasError: tree.rootNode.hasError };
   } finally {
     tree?.delete();
-    extractor.delete();
     parser.delete();
   }
 }

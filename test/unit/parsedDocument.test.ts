@@ -35,7 +35,7 @@ async function open(language: LanguageId, source: string): Promise<{ document: P
     other.delete();
     return shape;
   };
-  return { document, fresh, close: () => { document.delete(); extractor.delete(); parser.delete(); } };
+  return { document, fresh, close: () => { document.delete(); parser.delete(); } };
 }
 
 describe('incremental parsing of an open document', () => {

@@ -7,8 +7,7 @@ export class ByteOffsets {
   private readonly checkpoints: number[] | undefined;
 
   constructor(private readonly text: string) {
-    // eslint-disable-next-line no-control-regex
-    if (/^[\x00-\x7f]*$/.test(text)) return;
+    if (Buffer.byteLength(text, 'utf8') === text.length) return; // ASCII: every index is its byte offset
     const checkpoints = [0];
     for (let start = 0; start + ByteOffsets.STRIDE <= text.length; start += ByteOffsets.STRIDE) {
       checkpoints.push(checkpoints[checkpoints.length - 1]! + utf8Length(text, start, start + ByteOffsets.STRIDE));

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { Language, Node, Query, Tree } from 'web-tree-sitter';
+import { hash } from 'node:crypto';
+import { Node, Tree } from 'web-tree-sitter';
 import { ByteOffsets } from './byteOffsets';
 import { CodeUnit, UnitKind } from './codeUnit';
 import { LanguageId } from './languages';
-import { BODY_WRAPPERS, CaptureKind, CONTAINER_KINDS, UNIT_QUERIES, unitName, unitSpanNode } from './unitRules';
+import { BODY_WRAPPERS, CONTAINER_KINDS, LEADING_TYPES, SINGLE_ITEM_DECLARATIONS, UNIT_RULES, unitName, UnitOrScope, WRAPPER_TYPES } from './unitRules';
 
 export interface ChunkingOptions {
   /** Units longer than this are split on statement boundaries. */
@@ -14,7 +14,7 @@ export interface ChunkingOptions {
 
 export const DEFAULT_CHUNKING: ChunkingOptions = { maxUnitLines: 150, topLevelWindowLines: 40 };
 
-/** A span in the source, UTF-16 indices and 0-based rows, end exclusive. */
+/** A span in the source: UTF-16 indices (end exclusive) and 0-based rows (end inclusive). */
 interface Span {
   start: number;
   end: number;
@@ -22,24 +22,31 @@ interface Span {
   endRow: number;
 }
 
+/** A node the walk entered, with what it knows about the node's place in the tree. */
+interface Frame {
+  readonly node: Node;
+  readonly type: string;
+  readonly parent: Frame | undefined;
+  readonly siblings: readonly Node[];
+  readonly index: number;
+}
+
 interface OpenScope {
   readonly end: number;
-  readonly kind: CaptureKind;
+  readonly kind: UnitOrScope;
   readonly qualifiedName: string;
 }
 
 /**
- * Turns syntax trees into code units. Holds one compiled query per language; call `delete()` when done
- * (queries live in wasm memory).
+ * Turns syntax trees into code units: functions, methods, types (with their doc comments), and
+ * top-level code in bounded windows. Oversized units are split on statement boundaries.
  */
 export class CodeUnitExtractor {
-  private readonly queries = new Map<Language, Query>();
-
   constructor(private readonly options: ChunkingOptions = DEFAULT_CHUNKING) {}
 
   extract(tree: Tree, source: string, language: LanguageId, file: string): CodeUnit[] {
-    const root = tree.rootNode;
-    const query = this.queryFor(tree.language, language);
+    const rules = UNIT_RULES[language];
+    const markers = rules.markers(source);
     const offsets = new ByteOffsets(source);
     const units: CodeUnit[] = [];
     const emit = (kind: UnitKind, name: string, span: Span): void => {
@@ -51,52 +58,55 @@ export class CodeUnitExtractor {
         startByte: offsets.byteAt(span.start),
         endByte: offsets.byteAt(span.end),
         text,
-        hash: createHash('sha256').update(text).digest('hex').slice(0, 32),
+        hash: hash('sha256', text, 'hex').slice(0, 32),
       });
     };
 
-    const stack: OpenScope[] = [];
+    const root = tree.rootNode;
+    const rootChildren = namedChildrenOf(root);
+    const scopes: OpenScope[] = [];
     const topLevelSpans: Span[] = [];
-    let lastSpanNode: Node | undefined;
-    for (const capture of query.captures(root)) {
-      const captured = capture.node;
-      const spanNode = unitSpanNode(captured);
-      // A C typedef'd struct is captured twice (the typedef and the struct inside it): keep the typedef.
-      if (lastSpanNode && (spanNode.id === lastSpanNode.id || captured.parent?.id === lastSpanNode.id)) continue;
-      lastSpanNode = spanNode;
-
-      while (stack.length > 0 && stack[stack.length - 1]!.end <= spanNode.startIndex) stack.pop();
-      const parent = stack[stack.length - 1];
-      const ownName = unitName(captured, language);
-      const qualifiedName = parent ? `${parent.qualifiedName}.${ownName}` : ownName;
-      const captureKind = capture.name as CaptureKind;
-      stack.push({ end: spanNode.endIndex, kind: captureKind, qualifiedName });
-      const span = withLeadingComments(spanNode);
-      if (!parent) topLevelSpans.push(span);
-      if (captureKind === 'scope') continue;
-
-      let kind = captureKind as UnitKind;
-      // A function directly inside a type is a method; so is C++'s out-of-class `A::m` definition.
-      if (kind === 'function' && ((parent && CONTAINER_KINDS.has(parent.kind)) || (language === 'cpp' && ownName.includes('.')))) kind = 'method';
-      const lines = span.endRow - span.startRow + 1;
-      if (lines <= this.options.maxUnitLines) emit(kind, qualifiedName, span);
-      else this.emitParts(captured, spanNode, kind, qualifiedName, emit);
+    // Depth-first, in source order, on an explicit stack: deep nesting cannot overflow the call stack.
+    const pending: Frame[] = [];
+    pushChildren(pending, { node: root, type: root.type, parent: undefined, siblings: [], index: 0 }, rootChildren, root.endIndex, markers);
+    while (pending.length > 0) {
+      const frame = pending.pop()!;
+      const kind = rules.classify(frame.node, frame.type, frame.parent?.type);
+      if (kind) {
+        const outer = unitOuterFrame(frame);
+        const span = withLeadingComments(outer);
+        while (scopes.length > 0 && scopes[scopes.length - 1]!.end <= span.start) scopes.pop();
+        const parent = scopes[scopes.length - 1];
+        let ownName = unitName(frame.node, frame.type, language);
+        if (ownName === '(anonymous)' && outer.type === 'export_statement') ownName = 'default';
+        const qualifiedName = parent ? `${parent.qualifiedName}.${ownName}` : ownName;
+        scopes.push({ end: span.end, kind, qualifiedName });
+        if (!parent) topLevelSpans.push(span);
+        if (kind !== 'scope') {
+          let unitKind = kind;
+          // A function directly inside a type is a method; so is C++'s out-of-class `A::m` definition.
+          if (unitKind === 'function' && ((parent && CONTAINER_KINDS.has(parent.kind)) || (language === 'cpp' && ownName.includes('.')))) unitKind = 'method';
+          if (span.endRow - span.startRow + 1 <= this.options.maxUnitLines) emit(unitKind, qualifiedName, span);
+          else this.emitParts(frame.node, span, unitKind, qualifiedName, emit);
+        }
+      }
+      if (!rules.opaque.has(frame.type)) pushChildren(pending, frame, namedChildrenOf(frame.node), frame.node.endIndex, markers);
     }
-    this.emitTopLevel(root, topLevelSpans, emit);
+    topLevelSpans.sort((a, b) => a.start - b.start);
+    this.emitTopLevel(rootChildren, topLevelSpans, emit);
     return units.sort((a, b) => a.startByte - b.startByte || b.endByte - a.endByte);
   }
 
   /** Splits an oversized unit on the statement (or member) boundaries of its body. */
-  private emitParts(captured: Node, spanNode: Node, kind: UnitKind, name: string, emit: (kind: UnitKind, name: string, span: Span) => void): void {
+  private emitParts(node: Node, whole: Span, kind: UnitKind, name: string, emit: (kind: UnitKind, name: string, span: Span) => void): void {
     const isContainer = CONTAINER_KINDS.has(kind);
-    const statements = bodyStatements(captured);
     const max = this.options.maxUnitLines;
     const parts: Span[] = [];
-    const whole = withLeadingComments(spanNode);
-    let current: Span | undefined = { ...whole, end: spanNode.startIndex, endRow: spanNode.startPosition.row };
-    for (const statement of statements) {
-      // Members of a large type that are units themselves (its methods) are not repeated in its parts.
-      if (isContainer && isUnitNode(statement)) {
+    // The first part starts with the header (and doc comment) and grows statement by statement.
+    let current: Span | undefined = { ...whole, end: node.startIndex, endRow: node.startPosition.row };
+    for (const statement of bodyStatements(node)) {
+      // A large type's members that are units themselves (its methods) are not repeated in its parts.
+      if (isContainer && isMemberUnit(statement)) {
         if (current) { parts.push(current); current = undefined; }
         continue;
       }
@@ -109,15 +119,15 @@ export class CodeUnitExtractor {
       else { current.end = statementSpan.end; current.endRow = statementSpan.endRow; }
     }
     if (current) parts.push(current);
-    // The last part runs to the unit's end (closing brace); the first always starts at the header.
     if (parts.length === 0) { emit(kind, name, whole); return; }
+    // A function's last part runs to its end (the closing brace).
     if (!isContainer) { parts[parts.length - 1]!.end = whole.end; parts[parts.length - 1]!.endRow = whole.endRow; }
     const nonEmpty = parts.filter((part) => part.end > part.start);
     nonEmpty.forEach((part, index) => emit(kind, nonEmpty.length === 1 ? name : `${name}#${index + 1}`, part));
   }
 
   /** Code outside every unit, in windows of bounded line count, breaking at units. */
-  private emitTopLevel(root: Node, unitSpans: readonly Span[], emit: (kind: UnitKind, name: string, span: Span) => void): void {
+  private emitTopLevel(children: readonly Node[], unitSpans: readonly Span[], emit: (kind: UnitKind, name: string, span: Span) => void): void {
     const windowLines = this.options.topLevelWindowLines;
     let window: Span | undefined;
     let windowHasCode = false;
@@ -127,11 +137,11 @@ export class CodeUnitExtractor {
       window = undefined;
       windowHasCode = false;
     };
-    for (const child of root.namedChildren) {
-      if (!child) continue;
-      while (unitIndex < unitSpans.length && unitSpans[unitIndex]!.end <= child.startIndex) unitIndex++;
-      const overlapsUnit = unitIndex < unitSpans.length && unitSpans[unitIndex]!.start < child.endIndex;
-      if (overlapsUnit) { flush(); continue; }
+    for (const child of children) {
+      const start = child.startIndex;
+      while (unitIndex < unitSpans.length && unitSpans[unitIndex]!.end <= start) unitIndex++;
+      const end = child.endIndex;
+      if (unitIndex < unitSpans.length && unitSpans[unitIndex]!.start < end) { flush(); continue; }
       const span = spanOf(child);
       if (window && span.endRow - window.startRow + 1 > windowLines) flush();
       if (!window) window = span;
@@ -140,20 +150,44 @@ export class CodeUnitExtractor {
     }
     flush();
   }
+}
 
-  private queryFor(grammar: Language, language: LanguageId): Query {
-    let query = this.queries.get(grammar);
-    if (!query) {
-      query = new Query(grammar, UNIT_QUERIES[language]);
-      this.queries.set(grammar, query);
-    }
-    return query;
+/** Pushes the children of `frame` that contain a marker, last first so the first is visited next. */
+function pushChildren(pending: Frame[], frame: Frame, children: readonly Node[], parentEnd: number, markers: readonly number[]): void {
+  for (let index = children.length - 1; index >= 0; index--) {
+    const child = children[index]!;
+    // Up to the next sibling's start: the same markers as the child's own end, without a wasm call.
+    const end = index + 1 < children.length ? children[index + 1]!.startIndex : parentEnd;
+    if (containsMarker(markers, child.startIndex, end)) pending.push({ node: child, type: child.type, parent: frame, siblings: children, index });
   }
+}
 
-  delete(): void {
-    for (const query of this.queries.values()) query.delete();
-    this.queries.clear();
+/** The frame whose span the unit covers: widened to decorators, `export`, templates, and one-item declarations. */
+function unitOuterFrame(frame: Frame): Frame {
+  let outer = frame;
+  const parent = outer.parent;
+  if (parent && SINGLE_ITEM_DECLARATIONS.has(parent.type) && parent.node.namedChildCount === 1) outer = parent;
+  while (outer.parent && WRAPPER_TYPES.has(outer.parent.type)) outer = outer.parent;
+  return outer;
+}
+
+/**
+ * The unit's span, reaching back over the comments and attributes directly above it (doc comments,
+ * Rust's #[derive]): they describe the unit, and search and docstring mining need them with it.
+ */
+function withLeadingComments(frame: Frame): Span {
+  const span = spanOf(frame.node);
+  for (let index = frame.index - 1; index >= 0; index--) {
+    const previous = frame.siblings[index]!;
+    if (!LEADING_TYPES.has(previous.type)) break;
+    // Adjacent only: a blank line ends a doc comment; a comment trailing the line before is not ours.
+    if (lastRow(previous) < span.startRow - 1) break;
+    const before = index > 0 ? frame.siblings[index - 1]! : undefined;
+    if (before && lastRow(before) >= previous.startPosition.row) break;
+    span.start = previous.startIndex;
+    span.startRow = previous.startPosition.row;
   }
+  return span;
 }
 
 function spanOf(node: Node): Span {
@@ -166,50 +200,45 @@ function lastRow(node: Node): number {
   return end.column === 0 && end.row > node.startPosition.row ? end.row - 1 : end.row;
 }
 
-/**
- * The unit's span, reaching back over the comments and attributes directly above it (doc comments,
- * Rust's #[derive]): they describe the unit, and search and docstring mining need them with it.
- */
-function withLeadingComments(node: Node): Span {
-  const span = spanOf(node);
-  for (let previous = node.previousNamedSibling; previous && LEADING_TYPES.has(previous.type); previous = previous.previousNamedSibling) {
-    // Adjacent only: a blank line ends a doc comment; a comment trailing the line before is not ours.
-    if (lastRow(previous) < span.startRow - 1) break;
-    const before = previous.previousNamedSibling;
-    if (before && lastRow(before) >= previous.startPosition.row) break;
-    span.start = previous.startIndex;
-    span.startRow = previous.startPosition.row;
-  }
-  return span;
+function namedChildrenOf(node: Node): Node[] {
+  return node.namedChildren.filter((child): child is Node => child !== null);
 }
 
-const LEADING_TYPES = new Set(['comment', 'line_comment', 'block_comment', 'attribute_item']);
+function containsMarker(markers: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = markers.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (markers[middle]! < start) low = middle + 1;
+    else high = middle;
+  }
+  return low < markers.length && markers[low]! < end;
+}
 
-const UNIT_NODE_TYPES = new Set([
+const MEMBER_UNIT_TYPES = new Set([
   'function_definition', 'decorated_definition', 'method_definition', 'method_declaration', 'constructor_declaration',
   'function_item', 'function_declaration', 'class_definition', 'class_declaration', 'template_declaration',
-  'public_field_definition', 'field_definition', 'interface_declaration', 'enum_declaration',
+  'interface_declaration', 'enum_declaration',
 ]);
 
-function isUnitNode(node: Node): boolean {
-  if (!UNIT_NODE_TYPES.has(node.type)) return false;
+function isMemberUnit(node: Node): boolean {
+  if (MEMBER_UNIT_TYPES.has(node.type)) return true;
   if (node.type === 'public_field_definition' || node.type === 'field_definition') {
     const value = node.childForFieldName('value');
     return value !== null && (value.type === 'arrow_function' || value.type === 'function_expression');
   }
-  return true;
+  return false;
 }
 
-function bodyStatements(captured: Node): Node[] {
-  let body = captured.childForFieldName('body');
-  if (!body && captured.type === 'variable_declarator') body = captured.childForFieldName('value')?.childForFieldName('body') ?? null;
-  if (!body && captured.type === 'type_spec') body = captured.childForFieldName('type');
-  if (!body) body = captured.namedChildren[captured.namedChildCount - 1] ?? null;
+function bodyStatements(node: Node): Node[] {
+  let body = node.childForFieldName('body');
+  if (!body && node.type === 'variable_declarator') body = node.childForFieldName('value')?.childForFieldName('body') ?? null;
+  if (!body && node.type === 'type_spec') body = node.childForFieldName('type');
+  if (!body) body = node.namedChildren[node.namedChildCount - 1] ?? null;
   if (!body) return [];
   const statements: Node[] = [];
-  for (const child of body.namedChildren) {
-    if (!child) continue;
-    if (BODY_WRAPPERS.has(child.type)) statements.push(...child.namedChildren.filter((inner): inner is Node => inner !== null));
+  for (const child of namedChildrenOf(body)) {
+    if (BODY_WRAPPERS.has(child.type)) statements.push(...namedChildrenOf(child));
     else statements.push(child);
   }
   return statements;

@@ -2,87 +2,228 @@ import type { Node } from 'web-tree-sitter';
 import type { UnitKind } from './codeUnit';
 import type { LanguageId } from './languages';
 
+export type UnitOrScope = UnitKind | 'scope';
+
 /**
- * Which syntax nodes are code units, per language, as tree-sitter queries: matching runs inside the
- * wasm runtime, so finding units costs a fraction of the parse. Capture names are unit kinds, or
- * "scope" for named scopes that qualify names without being units (namespaces, modules).
+ * How to find code units in one language's syntax tree without visiting every node.
+ *
+ * - `markers`: text that every unit (and every node containing one) must contain, such as `def` in
+ *   Python. The walk skips any subtree whose text has no marker, which is most of a file: finding
+ *   units then costs a small fraction of parsing (a full traversal costs about a quarter of it).
+ *   A marker inside a string or comment only makes the walk look a little closer; it never hides a unit.
+ * - `classify`: whether a node is a unit (and its kind), a named scope, or neither.
+ * - `opaque`: node types whose insides hold no units worth their cost (function bodies in C or Go).
  */
-const JS_COMMON = `
-(function_declaration) @function
-(generator_function_declaration) @function
-(class_declaration) @class
-(method_definition) @method
-(variable_declarator value: [(arrow_function) (function_expression) (generator_function)]) @function
-(variable_declarator value: (class)) @class
-(assignment_expression right: [(arrow_function) (function_expression) (generator_function)]) @function
-(variable_declarator value: (object (pair value: [(arrow_function) (function_expression) (generator_function)]) @method))
-`;
+export interface UnitRules {
+  /** Sorted positions in `source` where a marker ends. */
+  markers(source: string): number[];
+  classify(node: Node, type: string, parentType: string | undefined): UnitOrScope | undefined;
+  readonly opaque: ReadonlySet<string>;
+}
 
-export const UNIT_QUERIES: Record<LanguageId, string> = {
-  python: `
-(function_definition) @function
-(class_definition) @class
-`,
-  javascript: `${JS_COMMON}
-(field_definition value: [(arrow_function) (function_expression)]) @method
-`,
-  typescript: `${JS_COMMON}
-(abstract_class_declaration) @class
-(interface_declaration) @interface
-(enum_declaration) @enum
-(public_field_definition value: [(arrow_function) (function_expression)]) @method
-(internal_module) @scope
-`,
-  tsx: '', // filled below: the same rules as TypeScript
-  java: `
-(class_declaration) @class
-(record_declaration) @class
-(interface_declaration) @interface
-(annotation_type_declaration) @interface
-(enum_declaration) @enum
-(method_declaration) @method
-(constructor_declaration) @method
-(compact_constructor_declaration) @method
-`,
-  go: `
-(function_declaration) @function
-(method_declaration) @method
-(type_spec type: (struct_type)) @struct
-(type_spec type: (interface_type)) @interface
-`,
-  rust: `
-(function_item) @function
-(struct_item) @struct
-(union_item) @struct
-(enum_item) @enum
-(trait_item) @trait
-(impl_item) @impl
-(mod_item body: (declaration_list)) @scope
-`,
-  c: `
-(function_definition) @function
-(struct_specifier name: (_) body: (_)) @struct
-(union_specifier name: (_) body: (_)) @struct
-(enum_specifier name: (_) body: (_)) @enum
-(type_definition type: [(struct_specifier body: (_)) (union_specifier body: (_))]) @struct
-(type_definition type: (enum_specifier body: (_))) @enum
-`,
-  cpp: `
-(function_definition) @function
-(class_specifier name: (_) body: (_)) @class
-(struct_specifier name: (_) body: (_)) @struct
-(union_specifier name: (_) body: (_)) @struct
-(enum_specifier name: (_) body: (_)) @enum
-(type_definition type: [(struct_specifier body: (_)) (class_specifier body: (_))]) @struct
-(namespace_definition) @scope
-`,
+const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'generator_function', 'function']);
+
+function valueKind(node: Node, field: string): UnitOrScope | undefined {
+  const value = node.childForFieldName(field);
+  if (!value) return undefined;
+  if (FUNCTION_VALUES.has(value.type)) return 'function';
+  if (value.type === 'class') return 'class';
+  return undefined;
+}
+
+function jsClassify(node: Node, type: string, parentType: string | undefined): UnitOrScope | undefined {
+  switch (type) {
+    case 'function_declaration':
+    case 'generator_function_declaration':
+      return 'function';
+    case 'class_declaration':
+    case 'abstract_class_declaration':
+      return 'class';
+    case 'method_definition':
+      return 'method';
+    case 'interface_declaration':
+      return 'interface';
+    case 'enum_declaration':
+      return 'enum';
+    case 'internal_module':
+      return 'scope';
+    case 'variable_declarator':
+      return valueKind(node, 'value');
+    case 'assignment_expression':
+      return parentType === 'expression_statement' ? valueKind(node, 'right') : undefined;
+    case 'pair':
+      // Only pairs of an object literal bound to a name: `const api = { get: () => ... }` gives `api.get`.
+      return node.parent?.parent?.type === 'variable_declarator' && valueKind(node, 'value') === 'function' ? 'method' : undefined;
+    case 'field_definition':
+    case 'public_field_definition':
+      return valueKind(node, 'value') === 'function' ? 'method' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const JS_KEYWORDS = /function|=>|\bclass\b|\binterface\b|\benum\b|\bnamespace\b/g;
+/** `) {` or `): Type {`: where a parameter list meets a body. */
+const BODY_AFTER_PARAMETERS = /\)[ \t]*(?::[^{;\n]*)?\{/g;
+/** A method's head at the start of its line: modifiers, a name that is not a keyword, optional type parameters, `(`. */
+const METHOD_HEAD = /[ \t]*(?:(?:async|static|get|set|public|private|protected|readonly|override|abstract)[ \t]+)*\*?[ \t]*(?!(?:if|for|while|switch|catch|with|return|function|do|else|new|await|typeof)\b)[\w$#]+[ \t]*(?:<[^>\n]*>)?\(/y;
+
+/**
+ * Functions announce themselves (function, =>, class); shorthand methods (`name(...) {` in classes and
+ * object literals) do not, so each `) {` is checked for a method head where its `(` opens a line.
+ * Two cheap scans instead of one regex with a line-anchored alternative, which cost several times more.
+ */
+function jsMarkers(source: string): number[] {
+  const keywords = regexPositions(JS_KEYWORDS, source);
+  const methods: number[] = [];
+  BODY_AFTER_PARAMETERS.lastIndex = 0;
+  for (let match = BODY_AFTER_PARAMETERS.exec(source); match; match = BODY_AFTER_PARAMETERS.exec(source)) {
+    const open = matchingParenthesis(source, match.index);
+    if (open === -1) continue;
+    METHOD_HEAD.lastIndex = source.lastIndexOf('\n', open) + 1;
+    if (METHOD_HEAD.test(source) && METHOD_HEAD.lastIndex === open + 1) methods.push(match.index + match[0].length - 1);
+  }
+  return mergeSorted(keywords, methods);
+}
+
+/** The index of the `(` that the `)` at `close` closes, looking back at most 4,000 characters. */
+function matchingParenthesis(source: string, close: number): number {
+  let depth = 0;
+  for (let i = close; i >= 0 && close - i < 4000; i--) {
+    const code = source.charCodeAt(i);
+    if (code === 41) depth++; // )
+    else if (code === 40 && --depth === 0) return i; // (
+  }
+  return -1;
+}
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const merged: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) merged.push(j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!);
+  return merged;
+}
+
+/** Positions of the last character of each match of a global regex. */
+export function regexPositions(pattern: RegExp, source: string): number[] {
+  const positions: number[] = [];
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(source); match; match = pattern.exec(source)) {
+    positions.push(match.index + match[0].length - 1);
+    if (match[0].length === 0) pattern.lastIndex++;
+  }
+  return positions;
+}
+
+const byRegex = (pattern: RegExp) => (source: string): number[] => regexPositions(pattern, source);
+
+const JS_RULES: UnitRules = {
+  markers: jsMarkers,
+  classify: jsClassify,
+  opaque: new Set(['string', 'template_string', 'regex', 'comment', 'jsx_text']),
 };
-UNIT_QUERIES.tsx = UNIT_QUERIES.typescript;
 
-export type CaptureKind = UnitKind | 'scope';
+const PYTHON_RULES: UnitRules = {
+  markers: byRegex(/\b(?:def|class)\b/g),
+  classify: (_node, type) => (type === 'function_definition' ? 'function' : type === 'class_definition' ? 'class' : undefined),
+  opaque: new Set(['string', 'comment']),
+};
+
+const JAVA_RULES: UnitRules = {
+  markers: byRegex(/\b(?:class|interface|enum|record)\b|\)[ \t\r\n]*(?:throws[^{;]*)?\{/g),
+  classify: (_node, type) => JAVA_KINDS.get(type),
+  // Units inside method bodies (local and anonymous classes) belong to their method.
+  opaque: new Set(['block', 'constructor_body', 'string_literal', 'block_comment', 'line_comment']),
+};
+const JAVA_KINDS = new Map<string, UnitOrScope>([
+  ['class_declaration', 'class'], ['record_declaration', 'class'], ['interface_declaration', 'interface'],
+  ['annotation_type_declaration', 'interface'], ['enum_declaration', 'enum'], ['method_declaration', 'method'],
+  ['constructor_declaration', 'method'], ['compact_constructor_declaration', 'method'],
+]);
+
+const GO_RULES: UnitRules = {
+  markers: byRegex(/\b(?:func|struct|interface)\b/g),
+  classify: (node, type) => {
+    if (type === 'function_declaration') return 'function';
+    if (type === 'method_declaration') return 'method';
+    if (type === 'type_spec') {
+      const spec = node.childForFieldName('type')?.type;
+      return spec === 'struct_type' ? 'struct' : spec === 'interface_type' ? 'interface' : undefined;
+    }
+    return undefined;
+  },
+  opaque: new Set(['block', 'parameter_list', 'interpreted_string_literal', 'raw_string_literal', 'comment']),
+};
+
+const RUST_RULES: UnitRules = {
+  markers: byRegex(/\b(?:fn|struct|enum|union|trait|impl|mod)\b/g),
+  classify: (node, type) => {
+    switch (type) {
+      case 'function_item': return 'function';
+      case 'struct_item': case 'union_item': return 'struct';
+      case 'enum_item': return 'enum';
+      case 'trait_item': return 'trait';
+      case 'impl_item': return 'impl';
+      case 'mod_item': return node.childForFieldName('body') ? 'scope' : undefined;
+      default: return undefined;
+    }
+  },
+  opaque: new Set(['string_literal', 'raw_string_literal', 'line_comment', 'block_comment', 'parameters']),
+};
+
+function cClassify(node: Node, type: string): UnitOrScope | undefined {
+  switch (type) {
+    case 'function_definition': return 'function';
+    case 'class_specifier': return hasNameAndBody(node) ? 'class' : undefined;
+    case 'struct_specifier': case 'union_specifier': return hasNameAndBody(node) ? 'struct' : undefined;
+    case 'enum_specifier': return hasNameAndBody(node) ? 'enum' : undefined;
+    case 'type_definition': {
+      const inner = node.childForFieldName('type');
+      if (!inner?.childForFieldName('body')) return undefined;
+      return inner.type === 'enum_specifier' ? 'enum' : inner.type === 'struct_specifier' || inner.type === 'union_specifier' || inner.type === 'class_specifier' ? 'struct' : undefined;
+    }
+    case 'namespace_definition': return 'scope';
+    default: return undefined;
+  }
+}
+
+function hasNameAndBody(node: Node): boolean {
+  return node.childForFieldName('name') !== null && node.childForFieldName('body') !== null;
+}
+
+const C_RULES: UnitRules = {
+  // Every definition worth a unit has a body in braces.
+  markers: byRegex(/\{/g),
+  classify: cClassify,
+  // Function bodies hold no further units (C++ lambdas and local classes belong to their function);
+  // a typedef's struct is the typedef's unit.
+  opaque: new Set(['compound_statement', 'type_definition', 'string_literal', 'comment', 'parameter_list', 'initializer_list', 'enumerator_list']),
+};
+
+export const UNIT_RULES: Record<LanguageId, UnitRules> = {
+  python: PYTHON_RULES,
+  javascript: JS_RULES,
+  typescript: JS_RULES,
+  tsx: JS_RULES,
+  java: JAVA_RULES,
+  go: GO_RULES,
+  rust: RUST_RULES,
+  c: C_RULES,
+  cpp: C_RULES,
+};
 
 /** Kinds whose nested functions are methods and whose names qualify what they contain. */
-export const CONTAINER_KINDS: ReadonlySet<CaptureKind> = new Set(['class', 'interface', 'enum', 'struct', 'trait', 'impl']);
+export const CONTAINER_KINDS: ReadonlySet<UnitOrScope> = new Set(['class', 'interface', 'enum', 'struct', 'trait', 'impl']);
+
+/** Wrappers whose span belongs to the unit inside them (decorators, export, C++ templates). */
+export const WRAPPER_TYPES: ReadonlySet<string> = new Set(['decorated_definition', 'export_statement', 'template_declaration']);
+
+/** Declarations that, holding a single unit, lend it their span (`const f = () => ...` includes `const`). */
+export const SINGLE_ITEM_DECLARATIONS: ReadonlySet<string> = new Set(['lexical_declaration', 'variable_declaration', 'type_declaration', 'expression_statement']);
+
+/** Comments and attributes directly above a unit belong to it (doc comments, Rust's #[derive]). */
+export const LEADING_TYPES: ReadonlySet<string> = new Set(['comment', 'line_comment', 'block_comment', 'attribute_item']);
 
 const NAME_LIKE = new Set([
   'identifier', 'field_identifier', 'type_identifier', 'property_identifier', 'private_property_identifier',
@@ -90,65 +231,34 @@ const NAME_LIKE = new Set([
   'scoped_identifier', 'operator_cast', 'scoped_type_identifier', 'generic_type', 'template_type',
 ]);
 
-/** Wrappers whose span belongs to the unit inside them (decorators, export, template, typedef). */
-const WRAPPERS = new Set(['decorated_definition', 'export_statement', 'template_declaration']);
-
-/** The node whose span the unit covers: the captured node, widened to a wrapper or a one-item declaration. */
-export function unitSpanNode(captured: Node): Node {
-  let span = captured;
-  const parent = span.parent;
-  if (parent) {
-    const t = parent.type;
-    const onlyItem = parent.namedChildCount === 1 ||
-      (t === 'lexical_declaration' || t === 'variable_declaration') && countDeclarators(parent) === 1;
-    if ((t === 'lexical_declaration' || t === 'variable_declaration' || t === 'type_declaration') && onlyItem) span = parent;
-    else if (t === 'expression_statement' && captured.type === 'assignment_expression') span = parent;
-  }
-  // Wrappers may nest (export of a decorated class, template of a template).
-  for (let up = span.parent; up && WRAPPERS.has(up.type); up = up.parent) span = up;
-  return span;
-}
-
-function countDeclarators(declaration: Node): number {
-  let count = 0;
-  for (const child of declaration.namedChildren) if (child && child.type === 'variable_declarator') count++;
-  return count;
-}
-
 /** The unit's own name (not yet qualified by its scopes). */
-export function unitName(captured: Node, language: LanguageId): string {
-  switch (captured.type) {
+export function unitName(node: Node, type: string, language: LanguageId): string {
+  switch (type) {
     case 'variable_declarator':
     case 'type_spec':
-      return textOf(captured.childForFieldName('name'));
+      return textOf(node.childForFieldName('name'));
     case 'assignment_expression':
-      return oneLine(textOf(captured.childForFieldName('left')));
+      return oneLine(textOf(node.childForFieldName('left')));
     case 'pair': {
-      // Only pairs of an object literal bound to a name are units: `const api = { get: () => ... }` gives `api.get`.
-      const owner = captured.parent?.parent?.childForFieldName('name');
-      const key = stripQuotes(textOf(captured.childForFieldName('key')));
+      const owner = node.parent?.parent?.childForFieldName('name');
+      const key = stripQuotes(textOf(node.childForFieldName('key')));
       return owner ? `${owner.text}.${key}` : key;
     }
     case 'field_definition':
-      return textOf(captured.childForFieldName('property'));
+      return textOf(node.childForFieldName('property'));
     case 'method_declaration':
-      if (language === 'go') return goMethodName(captured);
+      if (language === 'go') return goMethodName(node);
       break;
-    case 'impl_item': {
-      const type = captured.childForFieldName('type');
-      return baseTypeName(type);
-    }
+    case 'impl_item':
+      return baseTypeName(node.childForFieldName('type'));
     case 'function_definition':
-      if (language === 'c' || language === 'cpp') return declaratorName(captured.childForFieldName('declarator'));
+      if (language === 'c' || language === 'cpp') return declaratorName(node.childForFieldName('declarator'));
       break;
     case 'type_definition':
-      return declaratorName(captured.childForFieldName('declarator'));
-    case 'namespace_definition':
-      return captured.childForFieldName('name') ? normalizeScopes(textOf(captured.childForFieldName('name'))) : '(anonymous)';
+      return declaratorName(node.childForFieldName('declarator'));
   }
-  const name = captured.childForFieldName('name');
-  if (name) return normalizeScopes(textOf(name));
-  if (captured.parent?.type === 'export_statement') return 'default';
+  const name = node.childForFieldName('name');
+  if (name) return normalizeScopes(name.text);
   return '(anonymous)';
 }
 
@@ -163,8 +273,7 @@ function declaratorName(declarator: Node | null): string {
 }
 
 function goMethodName(method: Node): string {
-  const receiver = method.childForFieldName('receiver');
-  const receiverType = receiver?.descendantsOfType('type_identifier')[0];
+  const receiverType = method.childForFieldName('receiver')?.descendantsOfType('type_identifier')[0];
   const name = textOf(method.childForFieldName('name'));
   return receiverType ? `${receiverType.text}.${name}` : name;
 }
@@ -193,4 +302,4 @@ function textOf(node: Node | null): string {
 }
 
 /** Node types that wrap the statements of a body and should be looked through when splitting. */
-export const BODY_WRAPPERS = new Set(['statement_list', 'enum_body_declarations']);
+export const BODY_WRAPPERS: ReadonlySet<string> = new Set(['statement_list', 'enum_body_declarations']);

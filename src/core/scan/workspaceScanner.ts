@@ -37,13 +37,12 @@ export async function* scanFolder(root: string, runtime: TreeSitterRuntime, opti
   const reads: Promise<ReadResult>[] = [];
   try {
     for await (const entry of walkWorkspace(root, options, signal)) {
-      reads.push(readEntry(entry));
+      reads.push(readEntry(entry, options.maxFileSizeBytes));
       if (reads.length >= READ_AHEAD) yield await parseRead(await reads.shift()!);
     }
     while (reads.length > 0) yield await parseRead(await reads.shift()!);
   } finally {
     // Reads already started may still settle; they never reject, so nothing is left unhandled.
-    extractor.delete();
     for (const parser of parsers.values()) parser.delete();
   }
 
@@ -70,14 +69,20 @@ type ReadResult =
   | { readonly type: 'text'; readonly file: string; readonly language: LanguageId; readonly text: string; readonly bytes: number }
   | Extract<ScannedFile, { type: 'skipped' }>;
 
-async function readEntry(entry: WalkEntry): Promise<ReadResult> {
+async function readEntry(entry: WalkEntry, maxFileSizeBytes: number): Promise<ReadResult> {
   if (entry.type === 'skip') return { type: 'skipped', file: entry.file, reason: entry.reason, detail: entry.detail };
   let bytes: Buffer;
   try {
+    // Stat before opening: opening a pipe would block until someone writes to it.
+    const stat = await fs.stat(entry.path);
+    if (!stat.isFile()) return { type: 'skipped', file: entry.file, reason: 'not-regular', detail: 'a pipe, socket or device' };
+    if (stat.size > maxFileSizeBytes) return { type: 'skipped', file: entry.file, reason: 'too-large', detail: `${stat.size} bytes, limit ${maxFileSizeBytes}` };
     bytes = await fs.readFile(entry.path);
   } catch (error) {
     return { type: 'skipped', file: entry.file, reason: 'unreadable', detail: errorText(error) };
   }
+  // The file may have grown between stat and read.
+  if (bytes.length > maxFileSizeBytes) return { type: 'skipped', file: entry.file, reason: 'too-large', detail: `${bytes.length} bytes, limit ${maxFileSizeBytes}` };
   const decoded = decodeSourceFile(entry.file, bytes);
   if (!decoded.ok) return { type: 'skipped', file: entry.file, reason: decoded.reason, detail: decoded.detail };
   return { type: 'text', file: entry.file, language: entry.language.id, text: decoded.text, bytes: bytes.length };

@@ -12,11 +12,13 @@ export interface WalkOptions {
 }
 
 export type WalkEntry =
-  | { readonly type: 'file'; readonly path: string; readonly file: string; readonly language: LanguageInfo; readonly size: number }
+  | { readonly type: 'file'; readonly path: string; readonly file: string; readonly language: LanguageInfo }
   | { readonly type: 'skip'; readonly file: string; readonly reason: SkipReason; readonly detail: string };
 
 interface PendingFolder {
   readonly path: string;
+  /** Its real path (symbolic links resolved), to recognise a folder reached twice. */
+  readonly realPath: string;
   /** Relative to the root, "/"-separated, "" for the root. */
   readonly relative: string;
   readonly gitignore: GitignoreStack;
@@ -29,13 +31,14 @@ interface PendingFolder {
  */
 export async function* walkWorkspace(root: string, options: WalkOptions, signal?: AbortSignal): AsyncGenerator<WalkEntry> {
   const excluded = new ExcludeGlobs(options.exclude);
-  const visited = new Set<string>([await fs.realpath(root)]);
+  const rootReal = await fs.realpath(root);
+  const visited = new Set<string>([rootReal]);
   let rootIgnores = GitignoreStack.empty();
   if (options.respectGitignore) {
     const exclude = await readTextIfPresent(join(root, '.git', 'info', 'exclude'));
     if (exclude !== undefined) rootIgnores = rootIgnores.with('', exclude);
   }
-  const pending: PendingFolder[] = [{ path: root, relative: '', gitignore: rootIgnores }];
+  const pending: PendingFolder[] = [{ path: root, realPath: rootReal, relative: '', gitignore: rootIgnores }];
 
   while (pending.length > 0) {
     signal?.throwIfAborted();
@@ -78,19 +81,22 @@ export async function* walkWorkspace(root: string, options: WalkOptions, signal?
 
       if (isDirectory) {
         if (isExcluded(relative, true)) continue;
-        let real: string;
-        try {
-          real = await fs.realpath(path);
-        } catch (error) {
-          yield { type: 'skip', file: relative, reason: 'unreadable', detail: `folder: ${errorText(error)}` };
-          continue;
+        // Only a link can lead back into a folder; a plain folder's real path follows from its parent's.
+        let real = join(folder.realPath, entry.name);
+        if (entry.isSymbolicLink()) {
+          try {
+            real = await fs.realpath(path);
+          } catch (error) {
+            yield { type: 'skip', file: relative, reason: 'unreadable', detail: `folder: ${errorText(error)}` };
+            continue;
+          }
         }
         if (visited.has(real)) {
           yield { type: 'skip', file: relative, reason: 'symlink-loop', detail: `links to ${real}, already scanned` };
           continue;
         }
         visited.add(real);
-        subfolders.push({ path, relative, gitignore });
+        subfolders.push({ path, realPath: real, relative, gitignore });
         continue;
       }
 
@@ -100,18 +106,8 @@ export async function* walkWorkspace(root: string, options: WalkOptions, signal?
         yield { type: 'skip', file: relative, reason: 'not-regular', detail: 'a pipe, socket or device' };
         continue;
       }
-      let size: number;
-      try {
-        size = (await fs.stat(path)).size;
-      } catch (error) {
-        yield { type: 'skip', file: relative, reason: 'unreadable', detail: errorText(error) };
-        continue;
-      }
-      if (size > options.maxFileSizeBytes) {
-        yield { type: 'skip', file: relative, reason: 'too-large', detail: `${size} bytes, limit ${options.maxFileSizeBytes}` };
-        continue;
-      }
-      yield { type: 'file', path, file: relative, language, size };
+      // Size and readability are checked by the reader, which runs ahead of parsing.
+      yield { type: 'file', path, file: relative, language };
     }
     // Depth-first in name order: push in reverse so the first name is visited first.
     for (let i = subfolders.length - 1; i >= 0; i--) pending.push(subfolders[i]!);

@@ -104,8 +104,10 @@ function seedRipgrepCache(tmpDir: string): void {
 
 /**
  * Environment for the nested `npm install`. When the runner itself was started by
- * `npm run`, npm exports npm_package_* / npm_lifecycle_* / npm_config_* variables
- * describing *this* repository; drop the ones that would redirect the install.
+ * `npm run` (or `npm exec`), npm exports npm_package_* / npm_lifecycle_* / npm_config_*
+ * variables describing *this* repository and command; drop the ones that would
+ * redirect the install or leak into the nested `npx node-gyp` of node-pty's postinstall
+ * (e.g. npm_config_call). Settings from npmrc files are read again by the nested npm.
  */
 function installEnv(tmpDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -114,7 +116,11 @@ function installEnv(tmpDir: string): NodeJS.ProcessEnv {
     if (k.startsWith('npm_') && !k.startsWith('npm_config_')) {
       continue;
     }
-    if (/^npm_config_(local_prefix|prefix|global|global_prefix|save.*|package_lock.*|workspaces?|include_workspace_root|ignore_scripts|omit|include|production|dry_run)$/.test(k)) {
+    if (
+      /^npm_config_(local_prefix|prefix|global|global_prefix|call|package|argv|user_agent|npm_version|allow_scripts|strict_allow_scripts|dangerously_allow_all_scripts|save.*|package_lock.*|workspaces?|include_workspace_root|ignore_scripts|omit|include|production|dry_run)$/.test(
+        k,
+      )
+    ) {
       continue;
     }
     env[key] = value;

@@ -35,6 +35,10 @@ const UI_TIMEOUT_MS = 90_000;
 const VERBOSE = process.env.ASTROLABE_E2E_VERBOSE === '1';
 const COMMAND_TITLE = 'Astrolabe: Rescan Workspace';
 const UNITS_PATTERN = /\d+ units/;
+/** The whole text of the status bar item once a scan has finished. */
+const FINAL_UNITS_PATTERN = /^(\d+) units$/;
+/** Named code units in the fixture (see suite/extension.test.ts); top-level code may add more. */
+const MIN_FIXTURE_UNITS = 7;
 
 /**
  * Workbench chatter that also arrives through codeAutomationLog (connection set-up,
@@ -221,6 +225,7 @@ async function stageScreenshot(page: Page): Promise<void> {
         await row.click();
       }
     }
+    await page.mouse.move(800, 600); // away from the activity bar, so no hover tooltip covers the view
     await page.waitForTimeout(500); // let the expanded rows render
   } catch (err) {
     throw new Error(`${step}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -266,16 +271,30 @@ async function runUiTest(context: BrowserContext, server: CodeServer, folder: st
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: 10_000 });
 
-    const item = page.locator('.part.statusbar .statusbar-item', { hasText: UNITS_PATTERN }).first();
-    try {
-      await item.waitFor({ state: 'visible', timeout: 60_000 });
-    } catch {
-      throw new Error(`no status bar item matching ${UNITS_PATTERN} after the command; status bar: ${JSON.stringify(await statusBarText(page))}`);
+    // While a scan runs the item shows progress ("$(sync~spin) 3 files seen, 1 parsed, 2 units");
+    // the result is the item whose whole text is "N units" (rendered from "$(compass) N units").
+    const statusDeadline = Date.now() + 60_000;
+    let texts: string[] = [];
+    let text = '';
+    for (;;) {
+      texts = (await statusBarText(page)).map((t) => t.trim());
+      text = texts.find((t) => FINAL_UNITS_PATTERN.test(t)) ?? '';
+      if (text) {
+        break;
+      }
+      if (Date.now() > statusDeadline) {
+        throw new Error(`no status bar item reading "N units" 60 s after the command; status bar: ${JSON.stringify(texts)}`);
+      }
+      await page.waitForTimeout(200);
     }
-    const text = (await item.innerText()).trim();
     if (!UNITS_PATTERN.test(text)) {
       throw new Error(`status bar item text ${JSON.stringify(text)} does not match ${UNITS_PATTERN}`);
     }
+    const units = Number(FINAL_UNITS_PATTERN.exec(text)?.[1]);
+    if (!(units >= MIN_FIXTURE_UNITS)) {
+      throw new Error(`status bar shows ${JSON.stringify(text)}; the fixture workspace has at least ${MIN_FIXTURE_UNITS} units`);
+    }
+    const item = page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
     const hasIcon = (await item.locator('.codicon-compass').count()) > 0;
     await stageScreenshot(page).catch((err: unknown) => {
       console.log(`e2e: (could not open geometry.py and the Astrolabe view for the screenshot: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);

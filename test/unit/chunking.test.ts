@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { CodeUnitExtractor, DEFAULT_CHUNKING } from '../../src/core/parse/codeUnitExtractor';
 import { languageForPath } from '../../src/core/parse/languages';
-import { describeUnit, FIXTURES, unitsOf } from './helpers';
+import { UNIT_RULES } from '../../src/core/parse/unitRules';
+import { describeUnit, FIXTURES, treeSitter, unitsOf } from './helpers';
 
 /** Every fixture's expected units, in source order, as "kind name start-end". */
 const EXPECTED: Record<string, string[]> = {
@@ -146,4 +148,37 @@ describe('chunking rules', () => {
     const again = await unitsOf(source, 'javascript');
     assert.equal(again.units[0]!.hash, a!.hash);
   });
+});
+
+describe('marker pruning', () => {
+  // The walk skips subtrees without a marker; with a marker at every position it visits everything.
+  // Both must find the same units, on the fixtures and on real code shipped in npm packages.
+  const exhaustive = Object.fromEntries(Object.entries(UNIT_RULES).map(([language, rules]) => [language, { ...rules, markers: (source: string) => Array.from({ length: source.length }, (_, i) => i) }])) as typeof UNIT_RULES;
+  const modules = join(FIXTURES, '..', '..', '..', 'node_modules');
+  const realFiles = [
+    join(modules, 'commander', 'lib', 'command.js'),
+    join(modules, 'picomatch', 'lib', 'parse.js'),
+    join(modules, 'ignore', 'index.js'),
+    join(modules, 'web-tree-sitter', 'web-tree-sitter.cjs'),
+    join(modules, 'typescript', 'lib', 'lib.dom.d.ts'),
+    join(modules, '@types', 'node', 'fs.d.ts'),
+    ...Object.keys(EXPECTED).map((file) => join(FIXTURES, 'languages', file)),
+  ];
+  for (const path of realFiles) {
+    it(`never loses a unit: ${path.slice(path.lastIndexOf('node_modules') + 1 || path.lastIndexOf('fixtures'))}`, async () => {
+      const source = readFileSync(path, 'utf8');
+      const language = languageForPath(path)!.id;
+      const parser = await (await treeSitter()).createParser(language);
+      const tree = parser.parse(source)!;
+      try {
+        const pruned = new CodeUnitExtractor(DEFAULT_CHUNKING).extract(tree, source, language, path).map(describeUnit);
+        const full = new CodeUnitExtractor(DEFAULT_CHUNKING, exhaustive).extract(tree, source, language, path).map(describeUnit);
+        assert.ok(full.length > 0);
+        assert.deepEqual(pruned, full);
+      } finally {
+        tree.delete();
+        parser.delete();
+      }
+    });
+  }
 });

@@ -3,7 +3,7 @@ import { Node, Tree } from 'web-tree-sitter';
 import { ByteOffsets } from './byteOffsets';
 import { CodeUnit, UnitKind } from './codeUnit';
 import { LanguageId } from './languages';
-import { BODY_WRAPPERS, CONTAINER_KINDS, LEADING_TYPES, SINGLE_ITEM_DECLARATIONS, UNIT_RULES, unitName, UnitOrScope, WRAPPER_TYPES } from './unitRules';
+import { BODY_WRAPPERS, CONTAINER_KINDS, LEADING_TYPES, SINGLE_ITEM_DECLARATIONS, UNIT_RULES, unitName, UnitOrScope, UnitRules, WRAPPER_TYPES } from './unitRules';
 
 export interface ChunkingOptions {
   /** Units longer than this are split on statement boundaries. */
@@ -42,10 +42,13 @@ interface OpenScope {
  * top-level code in bounded windows. Oversized units are split on statement boundaries.
  */
 export class CodeUnitExtractor {
-  constructor(private readonly options: ChunkingOptions = DEFAULT_CHUNKING) {}
+  constructor(
+    private readonly options: ChunkingOptions = DEFAULT_CHUNKING,
+    private readonly rules: Readonly<Record<LanguageId, UnitRules>> = UNIT_RULES,
+  ) {}
 
   extract(tree: Tree, source: string, language: LanguageId, file: string): CodeUnit[] {
-    const rules = UNIT_RULES[language];
+    const rules = this.rules[language];
     const markers = rules.markers(source);
     const offsets = new ByteOffsets(source);
     const units: CodeUnit[] = [];

@@ -132,7 +132,8 @@ const PYTHON_RULES: UnitRules = {
 
 const JAVA_RULES: UnitRules = {
   markers: byRegex(/\b(?:class|interface|enum|record)\b|\)[ \t\r\n]*(?:throws[^{;]*)?\{/g),
-  classify: (_node, type) => JAVA_KINDS.get(type),
+  // A method without a body (in an interface, or abstract) declares rather than defines: not a unit.
+  classify: (node, type) => (type === 'method_declaration' && !node.childForFieldName('body') ? undefined : JAVA_KINDS.get(type)),
   // Units inside method bodies (local and anonymous classes) belong to their method.
   opaque: new Set(['block', 'constructor_body', 'string_literal', 'block_comment', 'line_comment']),
 };

@@ -72,7 +72,9 @@ function fixtureUri(relative: string): vscode.Uri {
 async function api(): Promise<AstrolabeApi> {
   const ext = vscode.extensions.getExtension<AstrolabeApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not installed in the extension host`);
-  return ext.activate();
+  const exported = await ext.activate();
+  assert.ok(exported && typeof exported.codeUnitsTree === 'function', 'activate() did not return the Astrolabe API');
+  return exported;
 }
 
 /** Drops zero-valued skip reasons so that `{ binary: 1, generated: 0 }` equals `{ binary: 1 }`. */

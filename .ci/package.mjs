@@ -1,0 +1,42 @@
+// Packages the extension for one platform: `node .ci/package.mjs [linux-x64|linux-arm64|darwin-arm64|win32-x64|win32-arm64]`.
+// The .vsix carries the bundled code, the grammars, and only that platform's onnxruntime binaries.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const PLATFORMS = { 'linux-x64': 'linux/x64', 'linux-arm64': 'linux/arm64', 'darwin-arm64': 'darwin/arm64', 'win32-x64': 'win32/x64', 'win32-arm64': 'win32/arm64' };
+const target = process.argv[2] ?? 'linux-x64';
+if (!(target in PLATFORMS)) {
+  console.error(`package: unknown target ${target}; one of ${Object.keys(PLATFORMS).join(', ')}`);
+  process.exit(2);
+}
+
+execFileSync(process.execPath, ['grammars/copy-grammars.mjs'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['.ci/build.mjs', '--production'], { stdio: 'inherit' });
+
+// Everything is excluded but what the extension loads at run time.
+const ignore = [
+  '**',
+  '!package.json', '!README.md', '!LICENSE',
+  '!dist/extension.js', '!dist/scanWorker.js', '!dist/cli.js',
+  '!grammars/*.wasm',
+  '!models/**',
+  '!node_modules/onnxruntime-common/**',
+  '!node_modules/onnxruntime-node/package.json', '!node_modules/onnxruntime-node/LICENSE', '!node_modules/onnxruntime-node/dist/**',
+  `!node_modules/onnxruntime-node/bin/napi-v6/${PLATFORMS[target]}/**`,
+];
+mkdirSync('dist', { recursive: true });
+const ignoreFile = join('dist', `vscodeignore-${target}`);
+writeFileSync(ignoreFile, `${ignore.join('\n')}\n`);
+const out = join('dist', `astrolabe-${target}.vsix`);
+execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--out', out], { stdio: 'inherit' });
+
+// Check what went in: no other platform's native code.
+const listing = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' }).split('\n');
+const native = listing.filter((entry) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(entry));
+const foreign = native.filter((entry) => !entry.includes(`/bin/napi-v6/${PLATFORMS[target]}/`));
+if (foreign.length > 0) {
+  console.error(`package: ${out} carries other platforms' binaries:\n  ${foreign.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`package: ${out} (${listing.length - 1} files; native: ${native.join(', ') || 'none'})`);

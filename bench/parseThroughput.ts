@@ -36,7 +36,7 @@ const OPTIONS: ScanOptions = { ...DEFAULT_SCAN_OPTIONS, exclude: [], maxFileSize
  * Scan-parse-chunk pipeline throughput against bare `parser.parse` over exactly the files the pipeline
  * parsed (texts already in memory), alternating the two `repeats` times and taking medians.
  */
-export async function benchParseThroughput(repoRoot: string, repeats = 3): Promise<BenchRow[]> {
+export async function benchParseThroughput(repoRoot: string, repeats = 5): Promise<BenchRow[]> {
   const runtime = await TreeSitterRuntime.create(findGrammarsDir(repoRoot + '/dist'));
   const rows: BenchRow[] = [];
   for (const corpus of parseCorpus(repoRoot)) {

@@ -8,7 +8,7 @@ import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { ScanReport } from '../core/scan/scanReport';
 import { scanRoots } from '../core/scan/scanRoots';
 import { DEFAULT_SCAN_OPTIONS, ScanOptions } from '../core/scan/workspaceScanner';
-import { formatUnitsText, unitsJson } from './unitsOutput';
+import { formatUnitsText, reportText, unitJsonLine, unitsJson } from './unitsOutput';
 
 const program = new Command()
   .name('astrolabe')
@@ -20,10 +20,12 @@ program
   .description('list the code units (functions, methods, classes, top-level windows) of a folder, and the scan report')
   .argument('<folder>', 'folder to scan')
   .option('--json', 'print one JSON object: {"units": [...], "report": {...}}')
+  .option('--jsonl', 'stream one JSON object per unit, with its source text, as files are parsed (the report goes to stderr)')
   .option('--exclude <glob...>', 'extra glob patterns to leave out, relative to the folder')
   .option('--no-gitignore', 'do not honour .gitignore files')
   .option('--max-file-size-kb <n>', 'skip files larger than this', positiveInt, DEFAULT_SCAN_OPTIONS.maxFileSizeBytes / 1024)
-  .action(async (folder: string, flags: { json?: boolean; exclude?: string[]; gitignore: boolean; maxFileSizeKb: number }) => {
+  .action(async (folder: string, flags: { json?: boolean; jsonl?: boolean; exclude?: string[]; gitignore: boolean; maxFileSizeKb: number }) => {
+    if (flags.json && flags.jsonl) throw new UsageError('choose one of --json and --jsonl');
     const root = existingFolder(folder);
     const options: ScanOptions = {
       ...DEFAULT_SCAN_OPTIONS,
@@ -35,10 +37,25 @@ program
     const units: CodeUnit[] = [];
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort(new Error('interrupted')));
-    const report: ScanReport = await scanRoots([{ name: folder, path: root }], runtime, options, { onUnits: (_, fileUnits) => units.push(...fileUnits) }, abort.signal);
-    if (flags.json) process.stdout.write(`${JSON.stringify(unitsJson(units, report))}\n`);
+    // --jsonl streams (a corpus of millions of units must not sit in memory); the others print at the end.
+    const onUnits = flags.jsonl
+      ? (_: unknown, fileUnits: CodeUnit[]) => { for (const unit of fileUnits) writeLine(unitJsonLine(unit)); }
+      : (_: unknown, fileUnits: CodeUnit[]) => { units.push(...fileUnits); };
+    const report: ScanReport = await scanRoots([{ name: folder, path: root }], runtime, options, { onUnits }, abort.signal);
+    if (flags.jsonl) process.stderr.write(`${reportText(report)}\n`);
+    else if (flags.json) writeLine(JSON.stringify(unitsJson(units, report)));
     else process.stdout.write(formatUnitsText(units, report));
+    await flushStdout();
   });
+
+// stdout may be a pipe: keep the written order and let it drain before the process exits.
+function writeLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function flushStdout(): Promise<void> {
+  return new Promise((resolve) => process.stdout.write('', () => resolve()));
+}
 
 function existingFolder(folder: string): string {
   const path = resolve(folder);

@@ -2,6 +2,15 @@ import { CodeUnit } from '../core/parse/codeUnit';
 import { ScanReport } from '../core/scan/scanReport';
 import { SKIP_REASON_DESCRIPTIONS } from '../core/scan/skipReason';
 
+/** One `units --jsonl` line: a unit with everything the JSON shape has, plus byte span and text. */
+export function unitJsonLine(unit: CodeUnit): string {
+  return JSON.stringify({
+    file: unit.file, language: unit.language, kind: unit.kind, name: unit.name,
+    start_line: unit.startLine, end_line: unit.endLine, start_byte: unit.startByte, end_byte: unit.endByte,
+    hash: unit.hash, text: unit.text,
+  });
+}
+
 /** The `units --json` shape: one object with every unit (without its text) and the scan counts. */
 export function unitsJson(units: readonly CodeUnit[], report: ScanReport): object {
   return {

@@ -163,6 +163,7 @@ describe('marker pruning', () => {
     join(modules, 'typescript', 'lib', 'lib.dom.d.ts'),
     join(modules, '@types', 'node', 'fs.d.ts'),
     ...Object.keys(EXPECTED).map((file) => join(FIXTURES, 'languages', file)),
+    join(FIXTURES, 'pruning', 'awkward.ts'),
   ];
   for (const path of realFiles) {
     it(`never loses a unit: ${path.slice(path.lastIndexOf('node_modules') + 1 || path.lastIndexOf('fixtures'))}`, async () => {

@@ -53,3 +53,24 @@ describe('astrolabe units', () => {
     assert.match(stderr, /\/definitely\/not\/here: no such folder/);
   });
 });
+
+describe('astrolabe units --jsonl', () => {
+  it('streams one unit per line with its text, and the report on stderr', (t) => {
+    const root = temporaryFolder(t);
+    writeFileSync(join(root, 'a.js'), 'function one() { return 1; }\n\nclass Two { three() { return "é"; } }\n');
+    const { status, stdout, stderr } = astrolabe('units', root, '--jsonl');
+    assert.equal(status, 0, stderr);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(lines.map((unit) => unit.name), ['one', 'Two', 'Two.three']);
+    assert.equal(lines[0]!.text, 'function one() { return 1; }');
+    const bytes = Buffer.from('function one() { return 1; }\n\nclass Two { three() { return "é"; } }\n');
+    for (const unit of lines) assert.equal(bytes.subarray(unit.start_byte as number, unit.end_byte as number).toString(), unit.text);
+    assert.match(stderr, /1 files seen, 1 parsed/);
+  });
+
+  it('refuses --json together with --jsonl', (t) => {
+    const { status, stderr } = astrolabe('units', temporaryFolder(t), '--json', '--jsonl');
+    assert.equal(status, 2);
+    assert.match(stderr, /choose one of --json and --jsonl/);
+  });
+});

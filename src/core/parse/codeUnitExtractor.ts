@@ -71,7 +71,7 @@ export class CodeUnitExtractor {
     const topLevelSpans: Span[] = [];
     // Depth-first, in source order, on an explicit stack: deep nesting cannot overflow the call stack.
     const pending: Frame[] = [];
-    pushChildren(pending, { node: root, type: root.type, parent: undefined, siblings: [], index: 0 }, rootChildren, root.endIndex, markers);
+    pushChildren(pending, { node: root, type: root.type, parent: undefined, siblings: [], index: 0 }, rootChildren, root.endIndex, markers, rules.transparent);
     while (pending.length > 0) {
       const frame = pending.pop()!;
       const kind = rules.classify(frame.node, frame.type, frame.parent?.type);
@@ -93,7 +93,7 @@ export class CodeUnitExtractor {
           else this.emitParts(frame.node, span, unitKind, qualifiedName, emit);
         }
       }
-      if (!rules.opaque.has(frame.type)) pushChildren(pending, frame, namedChildrenOf(frame.node), frame.node.endIndex, markers);
+      if (!rules.opaque.has(frame.type)) pushChildren(pending, frame, namedChildrenOf(frame.node), frame.node.endIndex, markers, rules.transparent);
     }
     topLevelSpans.sort((a, b) => a.start - b.start);
     this.emitTopLevel(rootChildren, topLevelSpans, emit);
@@ -155,13 +155,19 @@ export class CodeUnitExtractor {
   }
 }
 
-/** Pushes the children of `frame` that contain a marker, last first so the first is visited next. */
-function pushChildren(pending: Frame[], frame: Frame, children: readonly Node[], parentEnd: number, markers: readonly number[]): void {
+/**
+ * Pushes the children of `frame` worth visiting, last first so the first is visited next: those that
+ * contain a marker, those of a transparent type, and every child of a transparent node.
+ */
+function pushChildren(pending: Frame[], frame: Frame, children: readonly Node[], parentEnd: number, markers: readonly number[], transparent: ReadonlySet<string>): void {
+  const all = transparent.has(frame.type);
   for (let index = children.length - 1; index >= 0; index--) {
     const child = children[index]!;
     // Up to the next sibling's start: the same markers as the child's own end, without a wasm call.
     const end = index + 1 < children.length ? children[index + 1]!.startIndex : parentEnd;
-    if (containsMarker(markers, child.startIndex, end)) pending.push({ node: child, type: child.type, parent: frame, siblings: children, index });
+    if (all || containsMarker(markers, child.startIndex, end) || (transparent.size > 0 && transparent.has(child.type))) {
+      pending.push({ node: child, type: child.type, parent: frame, siblings: children, index });
+    }
   }
 }
 

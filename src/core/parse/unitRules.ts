@@ -13,13 +13,17 @@ export type UnitOrScope = UnitKind | 'scope';
  *   A marker inside a string or comment only makes the walk look a little closer; it never hides a unit.
  * - `classify`: whether a node is a unit (and its kind), a named scope, or neither.
  * - `opaque`: node types whose insides hold no units worth their cost (function bodies in C or Go).
+ * - `transparent`: node types whose children are all visited, markers or not (a class body's members).
  */
 export interface UnitRules {
   /** Sorted positions in `source` where a marker ends. */
   markers(source: string): number[];
   classify(node: Node, type: string, parentType: string | undefined): UnitOrScope | undefined;
   readonly opaque: ReadonlySet<string>;
+  readonly transparent: ReadonlySet<string>;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'generator_function', 'function']);
 
@@ -65,13 +69,14 @@ function jsClassify(node: Node, type: string, parentType: string | undefined): U
 const JS_KEYWORDS = /function|=>|\bclass\b|\binterface\b|\benum\b|\bnamespace\b/g;
 /** `) {` or `): Type {`: where a parameter list meets a body. */
 const BODY_AFTER_PARAMETERS = /\)[ \t]*(?::[^{;\n]*)?\{/g;
-/** A method's head at the start of its line: modifiers, a name that is not a keyword, optional type parameters, `(`. */
-const METHOD_HEAD = /[ \t]*(?:(?:async|static|get|set|public|private|protected|readonly|override|abstract)[ \t]+)*\*?[ \t]*(?!(?:if|for|while|switch|catch|with|return|function|do|else|new|await|typeof)\b)[\w$#]+[ \t]*(?:<[^>\n]*>)?\(/y;
+/** Words that may stand before `(...) {` without making it a method. */
+const CONTROL_WORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'function', 'do', 'else', 'new', 'await', 'typeof', 'yield', 'in', 'of']);
 
 /**
  * Functions announce themselves (function, =>, class); shorthand methods (`name(...) {` in classes and
- * object literals) do not, so each `) {` is checked for a method head where its `(` opens a line.
- * Two cheap scans instead of one regex with a line-anchored alternative, which cost several times more.
+ * object literals) do not. In JavaScript `name(...) {` is a method definition whenever `name` is not
+ * a control word, so each `) {` whose `(` follows such a name is a marker too. Two cheap scans: one
+ * regex with that check inside it cost several times more.
  */
 function jsMarkers(source: string): number[] {
   const keywords = regexPositions(JS_KEYWORDS, source);
@@ -80,10 +85,44 @@ function jsMarkers(source: string): number[] {
   for (let match = BODY_AFTER_PARAMETERS.exec(source); match; match = BODY_AFTER_PARAMETERS.exec(source)) {
     const open = matchingParenthesis(source, match.index);
     if (open === -1) continue;
-    METHOD_HEAD.lastIndex = source.lastIndexOf('\n', open) + 1;
-    if (METHOD_HEAD.test(source) && METHOD_HEAD.lastIndex === open + 1) methods.push(match.index + match[0].length - 1);
+    const name = nameBefore(source, open);
+    // The marker goes on the name, not the body: a body is only worth entering for what is nested in it.
+    // `function name(...) {` is marked by its keyword already.
+    if (name && !CONTROL_WORDS.has(source.slice(name.start, name.end)) && !followsFunctionKeyword(source, name.start)) methods.push(name.start);
   }
   return mergeSorted(keywords, methods);
+}
+
+function followsFunctionKeyword(source: string, nameStart: number): boolean {
+  let i = nameStart - 1;
+  while (i >= 0 && (isSpace(source.charCodeAt(i)) || source.charCodeAt(i) === 42 /* * */)) i--;
+  return i >= 7 && source.startsWith('function', i - 7);
+}
+
+/** The identifier right before `(` at `open` (skipping spaces and `<type parameters>`), if any. */
+function nameBefore(source: string, open: number): { start: number; end: number } | undefined {
+  let i = open - 1;
+  while (i >= 0 && isSpace(source.charCodeAt(i))) i--;
+  if (source.charCodeAt(i) === 62 /* > */) {
+    for (let depth = 0, limit = i - 200; i > limit && i >= 0; i--) {
+      const code = source.charCodeAt(i);
+      if (code === 62) depth++;
+      else if (code === 60 /* < */ && --depth === 0) break;
+    }
+    i--;
+    while (i >= 0 && isSpace(source.charCodeAt(i))) i--;
+  }
+  const end = i + 1;
+  while (i >= 0 && isNameCharacter(source.charCodeAt(i))) i--;
+  return end > i + 1 ? { start: i + 1, end } : undefined;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function isNameCharacter(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36 || code === 35 || code > 127;
 }
 
 /** The index of the `(` that the `)` at `close` closes, looking back at most 4,000 characters. */
@@ -122,12 +161,15 @@ const JS_RULES: UnitRules = {
   markers: jsMarkers,
   classify: jsClassify,
   opaque: new Set(['string', 'template_string', 'regex', 'comment', 'jsx_text']),
+  // Methods need no marker inside a class body: `class A { m() {} }` on one line has no method head opening a line.
+  transparent: new Set(['class_body']),
 };
 
 const PYTHON_RULES: UnitRules = {
   markers: byRegex(/\b(?:def|class)\b/g),
   classify: (_node, type) => (type === 'function_definition' ? 'function' : type === 'class_definition' ? 'class' : undefined),
   opaque: new Set(['string', 'comment']),
+  transparent: NONE,
 };
 
 const JAVA_RULES: UnitRules = {
@@ -136,6 +178,7 @@ const JAVA_RULES: UnitRules = {
   classify: (node, type) => (type === 'method_declaration' && !node.childForFieldName('body') ? undefined : JAVA_KINDS.get(type)),
   // Units inside method bodies (local and anonymous classes) belong to their method.
   opaque: new Set(['block', 'constructor_body', 'string_literal', 'block_comment', 'line_comment']),
+  transparent: NONE,
 };
 const JAVA_KINDS = new Map<string, UnitOrScope>([
   ['class_declaration', 'class'], ['record_declaration', 'class'], ['interface_declaration', 'interface'],
@@ -155,6 +198,7 @@ const GO_RULES: UnitRules = {
     return undefined;
   },
   opaque: new Set(['block', 'parameter_list', 'interpreted_string_literal', 'raw_string_literal', 'comment']),
+  transparent: NONE,
 };
 
 const RUST_RULES: UnitRules = {
@@ -171,6 +215,7 @@ const RUST_RULES: UnitRules = {
     }
   },
   opaque: new Set(['string_literal', 'raw_string_literal', 'line_comment', 'block_comment', 'parameters']),
+  transparent: NONE,
 };
 
 function cClassify(node: Node, type: string): UnitOrScope | undefined {
@@ -200,6 +245,7 @@ const C_RULES: UnitRules = {
   // Function bodies hold no further units (C++ lambdas and local classes belong to their function);
   // a typedef's struct is the typedef's unit.
   opaque: new Set(['compound_statement', 'type_definition', 'string_literal', 'comment', 'parameter_list', 'initializer_list', 'enumerator_list']),
+  transparent: NONE,
 };
 
 export const UNIT_RULES: Record<LanguageId, UnitRules> = {

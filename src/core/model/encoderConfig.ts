@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EncoderLoadError } from './encoderErrors';
+
+/**
+ * `config.json` of an encoder folder (models/encoder/ or any folder `astrolabe.encoder.path` names):
+ * what the ONNX file computes and how to feed it.
+ */
+export interface EncoderConfig {
+  readonly format: 'astrolabe-encoder';
+  readonly formatVersion: 1;
+  /** Identifies the weights: an index built with another model id is rebuilt, never reused. */
+  readonly modelId: string;
+  /** The ONNX file, relative to the folder. Inputs `input_ids`, `attention_mask` (int64, batch x sequence); outputs `embedding` (batch x hidden) and `hidden_states` (layers+1 x batch x sequence x hidden). */
+  readonly onnx: string;
+  /** The tokenizer file, relative to the folder. */
+  readonly tokenizer: string;
+  readonly hiddenSize: number;
+  /** Transformer layers; hidden_states has layers + 1 entries (0 is the embedding layer). */
+  readonly layers: number;
+  /** Longest input, in tokens, including [CLS] and [SEP]. */
+  readonly maxTokens: number;
+  /** Embedding sizes that work as embeddings on their own (Matryoshka prefixes), ascending, the last being hiddenSize. */
+  readonly dimensions: readonly number[];
+}
+
+export function readEncoderConfig(folder: string): EncoderConfig {
+  const path = join(folder, 'config.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new EncoderLoadError(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `not valid JSON (${(error as Error).message})`, error);
+  }
+  return validateEncoderConfig(raw, path);
+}
+
+export function validateEncoderConfig(raw: unknown, path: string): EncoderConfig {
+  const fail = (why: string): never => { throw new EncoderLoadError(path, why); };
+  if (typeof raw !== 'object' || raw === null) return fail('not a JSON object');
+  const config = raw as Record<string, unknown>;
+  if (config.format !== 'astrolabe-encoder') fail(`"format" must be "astrolabe-encoder", found ${JSON.stringify(config.format)}`);
+  if (config.formatVersion !== 1) fail(`unsupported "formatVersion" ${JSON.stringify(config.formatVersion)} (this Astrolabe reads 1)`);
+  for (const key of ['modelId', 'onnx', 'tokenizer']) if (typeof config[key] !== 'string' || (config[key] as string).length === 0) fail(`"${key}" must be a non-empty string`);
+  for (const key of ['hiddenSize', 'layers', 'maxTokens']) if (!Number.isInteger(config[key]) || (config[key] as number) <= 0) fail(`"${key}" must be a positive integer`);
+  const dimensions = config.dimensions;
+  if (!Array.isArray(dimensions) || dimensions.length === 0 || !dimensions.every((d, i) => Number.isInteger(d) && d > 0 && (i === 0 || d > dimensions[i - 1])) || dimensions[dimensions.length - 1] !== config.hiddenSize) {
+    fail('"dimensions" must be ascending positive integers ending with hiddenSize');
+  }
+  return config as unknown as EncoderConfig;
+}

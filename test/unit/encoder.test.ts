@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { Encoder } from '../../src/core/model/encoder';
+import { EncoderLoadError } from '../../src/core/model/encoderErrors';
+import { temporaryFolder } from './helpers';
+
+const REPO = join(__dirname, '..', '..', '..');
+// Debian's interpreter: it has torch (python3-torch); another python3 earlier on PATH may not.
+const PYTHON = '/usr/bin/python3';
+
+interface Reference {
+  input_ids: number[][];
+  attention_mask: number[][];
+  embedding: number[][];
+  hidden_states_probe: number[][][][];
+}
+
+function torchAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
+}
+
+function normalized(vector: readonly number[]): number[] {
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  return vector.map((x) => x / norm);
+}
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
+  return dot / Math.sqrt(na * nb);
+}
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+// CI installs torch; a developer machine without it skips, saying why.
+const skip = !torchAvailable() && !process.env.CI ? 'torch (Debian python3-torch, python3-onnx) is not installed for /usr/bin/python3' : false;
+
+describe('encoder pipeline smoke test: train in torch, export to ONNX, run from Node', { skip }, () => {
+  let out = '';
+  let reference: Reference;
+  let sequences: number[][];
+
+  before(() => {
+    out = temporaryFolder({ after: (fn) => process.on('exit', fn) }, 'astrolabe-smoke-');
+    const run = spawnSync(PYTHON, ['-W', 'ignore', join(REPO, 'training', 'smoke.py'), '--out', out], { encoding: 'utf8' });
+    assert.equal(run.status, 0, `training/smoke.py failed:\n${run.stderr}`);
+    const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { first_loss: number; last_loss: number };
+    assert.ok(summary.last_loss < summary.first_loss, `masked-LM loss should fall: ${JSON.stringify(summary)}`);
+    reference = JSON.parse(readFileSync(join(out, 'reference.json'), 'utf8')) as Reference;
+    sequences = reference.input_ids.map((ids, row) => ids.filter((_, i) => reference.attention_mask[row]![i] === 1));
+  });
+
+  it('fp32 ONNX matches torch within 1e-4: embeddings and every layer', async () => {
+    const encoder = await Encoder.load(join(out, 'fp32'), { threads: 1 });
+    try {
+      const embeddings = await encoder.embed(sequences);
+      embeddings.forEach((embedding, row) => assert.ok(maxAbsDifference(embedding, normalized(reference.embedding[row]!)) < 1e-4, `row ${row}`));
+      for (let layer = 0; layer <= encoder.config.layers; layer++) {
+        for (let row = 0; row < sequences.length; row++) {
+          const states = await encoder.hiddenStates(sequences[row]!, layer);
+          const [first, last] = reference.hidden_states_probe[layer]![row]!;
+          assert.ok(maxAbsDifference(states[0]!, first!) < 1e-4, `layer ${layer} row ${row} first token`);
+          assert.ok(maxAbsDifference(states[states.length - 1]!, last!) < 1e-4, `layer ${layer} row ${row} last token`);
+        }
+      }
+    } finally {
+      await encoder.release();
+    }
+  });
+
+  it('int8 stays within cosine 0.99 of fp32, and batching or order changes nothing', async () => {
+    const fp32 = await Encoder.load(join(out, 'fp32'), { threads: 1 });
+    const int8 = await Encoder.load(join(out, 'int8'), { threads: 1 });
+    try {
+      const exact = await fp32.embed(sequences);
+      const quantized = await int8.embed(sequences);
+      quantized.forEach((vector, row) => assert.ok(cosine(vector, exact[row]!) >= 0.99, `row ${row}: cosine ${cosine(vector, exact[row]!)}`));
+      const oneByOne = await fp32.embed(sequences, { batchSize: 1 });
+      oneByOne.forEach((vector, row) => assert.ok(maxAbsDifference(vector, exact[row]!) < 1e-5, 'padding must not change an embedding'));
+    } finally {
+      await fp32.release();
+      await int8.release();
+    }
+  });
+
+  it('returns unit-length Matryoshka prefixes of the chosen dimension', async () => {
+    const encoder = await Encoder.load(join(out, 'fp32'), { threads: 1 });
+    try {
+      const [full] = await encoder.embed([sequences[0]!]);
+      const [short] = await encoder.embed([sequences[0]!], { dimension: 16 });
+      assert.equal(short!.length, 16);
+      assert.ok(Math.abs(Math.hypot(...short!) - 1) < 1e-5);
+      assert.ok(cosine(short!, full!.subarray(0, 16)) > 0.99999, 'the prefix of the same vector');
+      await assert.rejects(encoder.embed([sequences[0]!], { dimension: 20 }), /dimension 20 is not one of the model's 16, 32/);
+    } finally {
+      await encoder.release();
+    }
+  });
+
+  it('stops between batches when cancelled', async () => {
+    const encoder = await Encoder.load(join(out, 'fp32'), { threads: 1 });
+    try {
+      const abort = new AbortController();
+      abort.abort(new Error('cancelled by test'));
+      await assert.rejects(encoder.embed(sequences, { signal: abort.signal }), /cancelled by test/);
+    } finally {
+      await encoder.release();
+    }
+  });
+
+  it('names the file and the cause for a missing, corrupt or mismatched model', async (t) => {
+    const empty = temporaryFolder(t);
+    await assert.rejects(Encoder.load(empty), (error: unknown) => error instanceof EncoderLoadError && error.file === join(empty, 'config.json') && /missing/.test(error.message));
+
+    const corrupt = temporaryFolder(t);
+    writeFileSync(join(corrupt, 'config.json'), readFileSync(join(out, 'fp32', 'config.json')));
+    writeFileSync(join(corrupt, 'model.onnx'), Buffer.from('this is not a protobuf'));
+    await assert.rejects(Encoder.load(corrupt), (error: unknown) => error instanceof EncoderLoadError && error.file === join(corrupt, 'model.onnx') && /not a loadable ONNX model/.test(error.message));
+
+    await assert.rejects(Encoder.load(join(out, 'mismatched')), (error: unknown) =>
+      error instanceof EncoderLoadError && /missing input input_ids, input attention_mask, output embedding, output hidden_states/.test(error.message));
+
+    const badConfig = temporaryFolder(t);
+    writeFileSync(join(badConfig, 'config.json'), JSON.stringify({ format: 'astrolabe-encoder', formatVersion: 2 }));
+    await assert.rejects(Encoder.load(badConfig), /unsupported "formatVersion" 2/);
+  });
+});

@@ -1,0 +1,134 @@
+"""Astrolabe's code encoder: a small BERT-style transformer (CuBERT's recipe, sized for CPU).
+
+Written with explicit attention (no fused kernels) so that the ONNX graph is plain MatMul/Softmax,
+which onnxruntime runs well on CPU and our int8 quantizer can rewrite. Pre-LayerNorm blocks train
+more stably in short CPU runs than BERT's post-LayerNorm.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+@dataclasses.dataclass(frozen=True)
+class EncoderConfig:
+    vocab_size: int = 16000
+    hidden_size: int = 256
+    layers: int = 4
+    heads: int = 4
+    ffn_size: int = 1024
+    max_positions: int = 512
+    dropout: float = 0.1
+    pad_id: int = 0
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def from_json(data: dict) -> "EncoderConfig":
+        fields = {field.name for field in dataclasses.fields(EncoderConfig)}
+        return EncoderConfig(**{key: value for key, value in data.items() if key in fields})
+
+    @staticmethod
+    def load(path: Path) -> "EncoderConfig":
+        return EncoderConfig.from_json(json.loads(Path(path).read_text()))
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, config: EncoderConfig):
+        super().__init__()
+        self.heads = config.heads
+        self.head_size = config.hidden_size // config.heads
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.output = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, hidden: torch.Tensor, additive_mask: torch.Tensor) -> torch.Tensor:
+        batch, length, _ = hidden.shape
+
+        def split(x: torch.Tensor) -> torch.Tensor:
+            return x.view(batch, length, self.heads, self.head_size).transpose(1, 2)
+
+        q, k, v = split(self.query(hidden)), split(self.key(hidden)), split(self.value(hidden))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + additive_mask
+        weights = self.dropout(torch.softmax(scores, dim=-1))
+        context = torch.matmul(weights, v).transpose(1, 2).reshape(batch, length, -1)
+        return self.output(context)
+
+
+class Block(nn.Module):
+    def __init__(self, config: EncoderConfig):
+        super().__init__()
+        self.attention_norm = nn.LayerNorm(config.hidden_size)
+        self.attention = SelfAttention(config)
+        self.ffn_norm = nn.LayerNorm(config.hidden_size)
+        self.ffn = nn.Sequential(
+            nn.Linear(config.hidden_size, config.ffn_size), nn.GELU(), nn.Linear(config.ffn_size, config.hidden_size)
+        )
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, hidden: torch.Tensor, additive_mask: torch.Tensor) -> torch.Tensor:
+        hidden = hidden + self.dropout(self.attention(self.attention_norm(hidden), additive_mask))
+        return hidden + self.dropout(self.ffn(self.ffn_norm(hidden)))
+
+
+class CodeEncoder(nn.Module):
+    """Token ids -> per-layer hidden states. Layer 0 is the embedding output; layer L the final, normalized one."""
+
+    def __init__(self, config: EncoderConfig):
+        super().__init__()
+        self.config = config
+        self.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_id)
+        self.position_embeddings = nn.Embedding(config.max_positions, config.hidden_size)
+        self.embedding_norm = nn.LayerNorm(config.hidden_size)
+        self.dropout = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList([Block(config) for _ in range(config.layers)])
+        self.final_norm = nn.LayerNorm(config.hidden_size)
+        self.apply(_init_weights)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> list[torch.Tensor]:
+        length = input_ids.shape[1]
+        positions = torch.arange(length, device=input_ids.device).unsqueeze(0)
+        hidden = self.dropout(self.embedding_norm(self.token_embeddings(input_ids) + self.position_embeddings(positions)))
+        # (batch, 1, 1, length): 0 where attending is allowed, a large negative number on padding.
+        additive_mask = (1.0 - attention_mask[:, None, None, :].to(hidden.dtype)) * -1e4
+        states = [hidden]
+        for index, block in enumerate(self.blocks):
+            hidden = block(hidden, additive_mask)
+            states.append(self.final_norm(hidden) if index == len(self.blocks) - 1 else hidden)
+        return states
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average of the token vectors, padding excluded: the unit's embedding (before normalization)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, (nn.Linear, nn.Embedding)):
+        nn.init.normal_(module.weight, std=0.02)
+    if isinstance(module, nn.Linear) and module.bias is not None:
+        nn.init.zeros_(module.bias)
+    if isinstance(module, nn.Embedding) and module.padding_idx is not None:
+        with torch.no_grad():
+            module.weight[module.padding_idx].zero_()
+
+
+class ExportWrapper(nn.Module):
+    """What the ONNX file computes: the pooled embedding and every layer's hidden states, stacked."""
+
+    def __init__(self, encoder: CodeEncoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        states = self.encoder(input_ids, attention_mask)
+        return mean_pool(states[-1], attention_mask), torch.stack(states, dim=0)

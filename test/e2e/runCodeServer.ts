@@ -322,6 +322,8 @@ async function main(): Promise<number> {
   assertExtensionBuilt(extPath);
   const codeServerDir = await ensureCodeServer();
   const workspace = prepareWorkspace();
+  // The UI test gets a copy of its own: whatever the suite left behind cannot change what it counts.
+  const uiWorkspace = prepareWorkspace('astrolabe-e2e-ui-');
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let interrupted = false;
@@ -332,6 +334,7 @@ async function main(): Promise<number> {
     await server?.stop();
     server = undefined;
     workspace.cleanup();
+    uiWorkspace.cleanup();
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) {
@@ -357,7 +360,7 @@ async function main(): Promise<number> {
     total.failed += suite.failed;
 
     const uiContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const ui = await withTimeout(runUiTest(uiContext, server, workspace.dir, extPath), UI_TIMEOUT_MS);
+    const ui = await withTimeout(runUiTest(uiContext, server, uiWorkspace.dir, extPath), UI_TIMEOUT_MS);
     await uiContext.close().catch(() => undefined);
     if (ui === 'timeout') {
       console.error(`e2e: FAILED: the UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);

@@ -1,0 +1,66 @@
+"""Turn a training run into a model folder the runtime loads (models/encoder/ for the default model).
+
+    /usr/bin/python3 training/export_model.py --run DATA/runs/contrastive --tokenizer DATA/tokenizer.json \
+        --samples DATA/shards/valid --out models/encoder --model-id astrolabe-code-encoder-v1
+
+Writes model.onnx (int8), config.json, tokenizer.json, and parity/: torch's outputs on real validation
+sequences (reference.json, committed) and the fp32 export (model.fp32.onnx, not committed). The benchmark
+compares onnxruntime against them: fp32 max abs diff < 1e-4 where the fp32 file is present, int8 cosine >= 0.99.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
+from export_onnx import export_onnx, reference_outputs  # noqa: E402
+from quantize_int8 import quantize_int8  # noqa: E402
+from token_shards import TokenShard  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", type=Path, required=True, help="a run folder with checkpoint.pt and config.json")
+    parser.add_argument("--tokenizer", type=Path, required=True)
+    parser.add_argument("--samples", type=Path, required=True, help="a shard of real sequences for the parity check")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--model-id", required=True)
+    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--dimensions", default="64,128,256")
+    args = parser.parse_args()
+
+    config = EncoderConfig.load(args.run / "config.json")
+    encoder = CodeEncoder(config)
+    encoder.load_state_dict(torch.load(args.run / "checkpoint.pt", map_location="cpu")["encoder"])
+    encoder.eval()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    parity = args.out / "parity"
+    parity.mkdir(exist_ok=True)
+    export_onnx(encoder, parity / "model.fp32.onnx")
+    sizes = quantize_int8(parity / "model.fp32.onnx", args.out / "model.onnx")
+    shutil.copyfile(args.tokenizer, args.out / "tokenizer.json")
+
+    samples = TokenShard(args.samples)
+    step = max(1, len(samples) // 16)
+    sequences = [list(samples.sequence(i))[: args.max_tokens] for i in range(0, min(len(samples), 16 * step), step)][:16]
+    (parity / "reference.json").write_text(json.dumps(reference_outputs(encoder, sequences)))
+
+    dimensions = [int(d) for d in args.dimensions.split(",") if int(d) < config.hidden_size] + [config.hidden_size]
+    (args.out / "config.json").write_text(json.dumps({
+        "format": "astrolabe-encoder", "formatVersion": 1, "modelId": args.model_id,
+        "onnx": "model.onnx", "tokenizer": "tokenizer.json",
+        "hiddenSize": config.hidden_size, "layers": config.layers, "maxTokens": min(args.max_tokens, config.max_positions),
+        "dimensions": dimensions,
+    }, indent=2) + "\n")
+    print(json.dumps({**sizes, "parity_sequences": len(sequences), "out": str(args.out)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Contrastive fine-tuning for retrieval: (documentation, code) and (code, rewritten code) pairs,
+symmetric InfoNCE with in-batch negatives, and a Matryoshka loss so that the first 64, 128 and 256
+dimensions each work as an embedding.
+
+    /usr/bin/python3 training/finetune_contrastive.py --pairs DATA/pairs --init DATA/runs/mlm --out DATA/runs/contrastive --minutes 60
+
+--pairs holds two aligned shards written by the TypeScript tokenizer: `query.*` (documentation summaries
+or code) and `code.*` (code with its documentation removed); sequence i of one pairs with sequence i of
+the other. --init is a masked-LM run folder (checkpoint.pt and config.json). Resumable like pretrain.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
+from token_shards import TokenShard, special_ids  # noqa: E402
+
+
+def matryoshka_info_nce(queries: torch.Tensor, codes: torch.Tensor, dimensions: list[int], log_scale: torch.Tensor) -> torch.Tensor:
+    """Mean over prefix sizes of the symmetric InfoNCE loss; row i of each side is the positive of the other's row i."""
+    targets = torch.arange(queries.shape[0], device=queries.device)
+    losses = []
+    for dimension in dimensions:
+        q = nn.functional.normalize(queries[:, :dimension], dim=-1)
+        c = nn.functional.normalize(codes[:, :dimension], dim=-1)
+        logits = log_scale.exp().clamp(max=100.0) * q @ c.t()
+        losses.append((nn.functional.cross_entropy(logits, targets) + nn.functional.cross_entropy(logits.t(), targets)) / 2)
+    return torch.stack(losses).mean()
+
+
+def padded(rows: list, max_tokens: int, pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    rows = [list(row[: max_tokens - 1]) + [row[-1]] if len(row) > max_tokens else list(row) for row in rows]  # keep [SEP]
+    length = max(len(row) for row in rows)
+    ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for index, row in enumerate(rows):
+        ids[index, : len(row)] = torch.as_tensor(row, dtype=torch.long)
+        mask[index, : len(row)] = 1
+    return ids, mask
+
+
+def embed(encoder: CodeEncoder, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return mean_pool(encoder(ids, mask)[-1], mask)
+
+
+def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int, max_tokens: int, count: int = 500) -> float:
+    """MRR of finding each pair's code among `count` validation codes from its query: a cheap progress signal."""
+    encoder.eval()
+    count = min(count, len(queries))
+    with torch.no_grad():
+        q = torch.cat([embed(encoder, *padded([queries.sequence(i) for i in range(s, min(s + 32, count))], max_tokens, pad_id)) for s in range(0, count, 32)])
+        c = torch.cat([embed(encoder, *padded([codes.sequence(i) for i in range(s, min(s + 32, count))], max_tokens, pad_id)) for s in range(0, count, 32)])
+    scores = nn.functional.normalize(q, dim=-1) @ nn.functional.normalize(c, dim=-1).t()
+    ranks = (scores > scores.diag().unsqueeze(1)).sum(dim=1) + 1
+    encoder.train()
+    return float((1.0 / ranks.float()).mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=Path, required=True)
+    parser.add_argument("--init", type=Path, help="masked-LM run folder to start from (random weights without it)")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--max-tokens", type=int, default=192)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--dimensions", default="64,128,256")
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--max-steps", type=int, default=1_000_000)
+    parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    parser.add_argument("--log-every", type=int, default=25)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    torch.manual_seed(args.seed)
+    if args.device == "cpu":
+        torch.set_num_threads(1)
+    train_q, train_c = TokenShard(args.pairs / "train.query"), TokenShard(args.pairs / "train.code")
+    valid_q, valid_c = TokenShard(args.pairs / "valid.query"), TokenShard(args.pairs / "valid.code")
+    assert len(train_q) == len(train_c) and len(valid_q) == len(valid_c), "query and code shards must be aligned"
+    pad_id = special_ids(args.pairs / "train.query")["pad"]
+
+    if args.init:
+        config = EncoderConfig.load(args.init / "config.json")
+    else:
+        config = EncoderConfig(vocab_size=train_q.vocab_size)
+    encoder = CodeEncoder(config).to(args.device)
+    dimensions = [int(d) for d in args.dimensions.split(",") if int(d) <= config.hidden_size]
+    log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.05)))  # temperature 0.05 to start, learned
+    optimizer = torch.optim.AdamW(list(encoder.parameters()) + [log_scale], lr=args.lr, weight_decay=0.01)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = args.out / "checkpoint.pt"
+    state = {"step": 0, "seconds": 0.0, "pairs": 0}
+    if checkpoint_path.exists():
+        checkpoint = torch.load(checkpoint_path, map_location=args.device)
+        encoder.load_state_dict(checkpoint["encoder"])
+        log_scale.data.copy_(checkpoint["log_scale"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        state = checkpoint["state"]
+    elif args.init:
+        encoder.load_state_dict(torch.load(args.init / "checkpoint.pt", map_location=args.device)["encoder"])
+    (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
+
+    rng = random.Random(args.seed + state["step"])
+    started = time.time() - state["seconds"]
+    last_checkpoint = time.time()
+    log = (args.out / "log.jsonl").open("a")
+
+    def save() -> None:
+        state["seconds"] = time.time() - started
+        temporary = checkpoint_path.with_suffix(".tmp")
+        torch.save({"encoder": encoder.state_dict(), "log_scale": log_scale.data, "optimizer": optimizer.state_dict(), "state": state, "config": config.to_json()}, temporary)
+        temporary.replace(checkpoint_path)
+
+    encoder.train()
+    while state["step"] < args.max_steps and time.time() - started < args.minutes * 60:
+        for group in optimizer.param_groups:
+            group["lr"] = args.lr * min(1.0, (state["step"] + 1) / args.warmup)
+        picks = rng.sample(range(len(train_q)), args.batch)
+        queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)])
+        codes = embed(encoder, *[t.to(args.device) for t in padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)])
+        loss = matryoshka_info_nce(queries, codes, dimensions, log_scale)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(encoder.parameters(), 1.0)
+        optimizer.step()
+        state["step"] += 1
+        state["pairs"] += args.batch
+        if state["step"] % args.log_every == 0:
+            record = {"step": state["step"], "loss": float(loss), "temperature": float(1 / log_scale.exp()), "pairs": state["pairs"], "minutes": (time.time() - started) / 60}
+            if state["step"] % (args.log_every * 8) == 0:
+                record["valid_mrr_500"] = validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            print(json.dumps(record), flush=True)
+        if time.time() - last_checkpoint > args.checkpoint_minutes * 60:
+            save()
+            last_checkpoint = time.time()
+    save()
+    summary = {"step": state["step"], "pairs": state["pairs"], "minutes": state["seconds"] / 60, "valid_mrr_500": validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)}
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    main()

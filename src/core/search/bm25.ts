@@ -1,0 +1,58 @@
+/**
+ * Okapi BM25 over term lists: the lexical half of hybrid search, and the baseline retrieval is compared
+ * with. Documents are added once; scoring uses an inverted index, so a query touches only the postings
+ * of its own terms.
+ */
+export class Bm25Index {
+  private readonly postings = new Map<string, { documents: number[]; counts: number[] }>();
+  private readonly lengths: number[] = [];
+  private totalLength = 0;
+
+  constructor(private readonly k1 = 1.2, private readonly b = 0.75) {}
+
+  get size(): number {
+    return this.lengths.length;
+  }
+
+  /** Adds a document; returns its id (0, 1, 2, ... in order of addition). */
+  add(terms: readonly string[]): number {
+    const id = this.lengths.length;
+    const counts = new Map<string, number>();
+    for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+    for (const [term, count] of counts) {
+      let posting = this.postings.get(term);
+      if (!posting) {
+        posting = { documents: [], counts: [] };
+        this.postings.set(term, posting);
+      }
+      posting.documents.push(id);
+      posting.counts.push(count);
+    }
+    this.lengths.push(terms.length);
+    this.totalLength += terms.length;
+    return id;
+  }
+
+  /** The best `k` documents for the query terms, with scores, best first (ties by id). */
+  search(queryTerms: readonly string[], k: number): { id: number; score: number }[] {
+    const scores = new Map<number, number>();
+    const averageLength = this.totalLength / Math.max(1, this.lengths.length);
+    const documentCount = this.lengths.length;
+    for (const term of new Set(queryTerms)) {
+      const posting = this.postings.get(term);
+      if (!posting) continue;
+      const df = posting.documents.length;
+      const idf = Math.log(1 + (documentCount - df + 0.5) / (df + 0.5));
+      for (let i = 0; i < posting.documents.length; i++) {
+        const id = posting.documents[i]!;
+        const tf = posting.counts[i]!;
+        const norm = tf * (this.k1 + 1) / (tf + this.k1 * (1 - this.b + this.b * this.lengths[id]! / averageLength));
+        scores.set(id, (scores.get(id) ?? 0) + idf * norm);
+      }
+    }
+    return [...scores.entries()]
+      .map(([id, score]) => ({ id, score }))
+      .sort((x, y) => y.score - x.score || x.id - y.id)
+      .slice(0, k);
+  }
+}

@@ -1,0 +1,153 @@
+"""Masked-LM pretraining of the code encoder (CuBERT) on token-id shards written by the TypeScript tokenizer.
+
+    /usr/bin/python3 training/pretrain.py --shards DATA/shards --out DATA/runs/mlm --minutes 110
+
+Resumable: a checkpoint is written every --checkpoint-minutes and at the end; rerunning the same command
+continues from the last one. Logs one JSON line per log interval to OUT/log.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
+from masked_lm import MaskedLMHead, mask_tokens, masked_lm_loss  # noqa: E402
+from token_shards import TokenShard, special_ids  # noqa: E402
+
+
+def batches(shard: TokenShard, batch_size: int, max_tokens: int, rng: random.Random, pad_id: int):
+    """Endless random batches; a sequence longer than max_tokens contributes a random window (its [CLS] kept)."""
+    count = len(shard)
+    while True:
+        rows = [shard.sequence(rng.randrange(count)) for _ in range(batch_size)]
+        rows = [crop(row, max_tokens, rng) for row in rows]
+        length = max(len(row) for row in rows)
+        ids = torch.full((batch_size, length), pad_id, dtype=torch.long)
+        mask = torch.zeros((batch_size, length), dtype=torch.long)
+        for index, row in enumerate(rows):
+            ids[index, : len(row)] = torch.as_tensor(row, dtype=torch.long)
+            mask[index, : len(row)] = 1
+        yield ids, mask
+
+
+def crop(row, max_tokens: int, rng: random.Random):
+    if len(row) <= max_tokens:
+        return row
+    start = rng.randrange(1, len(row) - max_tokens + 2)
+    return [row[0], *row[start : start + max_tokens - 1]]
+
+
+def evaluate(encoder, head, shard: TokenShard, specials: dict, config: EncoderConfig, max_tokens: int, count: int = 64) -> float:
+    """Masked-LM loss on a fixed sample of validation sequences (fixed masks), for comparable numbers across a run."""
+    encoder.eval()
+    rng = random.Random(1234)
+    generator = torch.Generator().manual_seed(1234)
+    losses = []
+    with torch.no_grad():
+        source = batches(shard, 16, max_tokens, rng, specials["pad"])
+        for _ in range(max(1, count // 16)):
+            ids, mask = next(source)
+            masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
+            losses.append(float(masked_lm_loss(encoder, head, masked, mask, labels)))
+    encoder.train()
+    return sum(losses) / len(losses)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shards", type=Path, required=True, help="folder with train.* and valid.* shards")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--minutes", type=float, default=110.0, help="wall-clock budget for this run (all resumes together)")
+    parser.add_argument("--max-steps", type=int, default=1_000_000)
+    parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is lent")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    torch.manual_seed(args.seed)
+    if args.device == "cpu":
+        torch.set_num_threads(1)  # with OpenBLAS this was fastest on 2 cores (BLAS uses both)
+    train, valid = TokenShard(args.shards / "train"), TokenShard(args.shards / "valid")
+    specials = special_ids(args.shards / "train")
+    config = EncoderConfig(vocab_size=train.vocab_size, hidden_size=args.hidden, layers=args.layers, heads=args.heads,
+                           ffn_size=4 * args.hidden, max_positions=max(512, args.max_tokens))
+    encoder = CodeEncoder(config).to(args.device)
+    head = MaskedLMHead(encoder).to(args.device)
+    parameters = list(encoder.parameters()) + [p for name, p in head.named_parameters() if not name.startswith("embeddings.")]
+    optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = args.out / "checkpoint.pt"
+    state = {"step": 0, "seconds": 0.0, "tokens": 0}
+    if checkpoint_path.exists():
+        checkpoint = torch.load(checkpoint_path, map_location=args.device)
+        encoder.load_state_dict(checkpoint["encoder"])
+        head.load_state_dict(checkpoint["head"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        state = checkpoint["state"]
+        print(f"resuming at step {state['step']} ({state['seconds'] / 60:.1f} min trained)", flush=True)
+    (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
+
+    rng = random.Random(args.seed + state["step"])
+    generator = torch.Generator().manual_seed(args.seed + state["step"])
+    source = batches(train, args.batch, args.max_tokens, rng, specials["pad"])
+    started = time.time() - state["seconds"]
+    last_checkpoint = time.time()
+    log = (args.out / "log.jsonl").open("a")
+
+    def save() -> None:
+        state["seconds"] = time.time() - started
+        temporary = checkpoint_path.with_suffix(".tmp")
+        torch.save({"encoder": encoder.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(), "state": state, "config": config.to_json()}, temporary)
+        temporary.replace(checkpoint_path)  # atomic: a kill leaves the previous checkpoint
+
+    encoder.train()
+    while state["step"] < args.max_steps and time.time() - started < args.minutes * 60:
+        step = state["step"]
+        for group in optimizer.param_groups:
+            group["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
+        ids, mask = next(source)
+        masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
+        loss = masked_lm_loss(encoder, head, masked.to(args.device), mask.to(args.device), labels.to(args.device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+        optimizer.step()
+        state["step"] = step + 1
+        state["tokens"] += int(mask.sum())
+        if state["step"] % args.log_every == 0:
+            record = {"step": state["step"], "loss": float(loss), "tokens": state["tokens"], "minutes": (time.time() - started) / 60}
+            if state["step"] % (args.log_every * 10) == 0:
+                record["valid_loss"] = evaluate(encoder, head, valid, specials, config, args.max_tokens)
+                record["valid_perplexity"] = math.exp(record["valid_loss"])
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            print(json.dumps(record), flush=True)
+        if time.time() - last_checkpoint > args.checkpoint_minutes * 60:
+            save()
+            last_checkpoint = time.time()
+    save()
+    final = {"step": state["step"], "tokens": state["tokens"], "minutes": state["seconds"] / 60,
+             "valid_loss": evaluate(encoder, head, valid, specials, config, args.max_tokens, count=256)}
+    (args.out / "summary.json").write_text(json.dumps(final, indent=2))
+    print(json.dumps(final), flush=True)
+
+
+if __name__ == "__main__":
+    main()

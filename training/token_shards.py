@@ -1,0 +1,49 @@
+"""Read the token-id shards that the TypeScript tokenizer writes (src/core/tokenize/shardWriter.ts).
+
+A shard is three files: `<prefix>.bin` (uint16 little-endian token ids, sequences back to back),
+`<prefix>.idx` (one 24-byte record per sequence) and `<prefix>.json` (counts and metadata). Memory-mapped:
+opening a shard of any size costs nothing until sequences are read.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+RECORD = np.dtype([("offset", "<u8"), ("length", "<u4"), ("unit", "<u4"), ("package", "<u4"), ("language", "<u2"), ("kind", "<u2")])
+
+# Fixed by the tokenizer's format (src/core/tokenize/vocabulary.ts): the same in every vocabulary.
+PAD, UNK, CLS, SEP, MASK = 0, 1, 2, 3, 4
+SPECIAL_COUNT = 32
+
+
+class TokenShard:
+    def __init__(self, prefix: Path | str):
+        prefix = str(prefix)
+        self.metadata = json.loads(Path(prefix + ".json").read_text())
+        if self.metadata.get("format") != "astrolabe-shard" or self.metadata.get("version") != 1:
+            raise ValueError(f"{prefix}.json: not an astrolabe-shard version 1")
+        if self.metadata.get("recordBytes") != RECORD.itemsize:
+            raise ValueError(f"{prefix}.json: records of {self.metadata.get('recordBytes')} bytes, this reader expects {RECORD.itemsize}")
+        self.records = np.memmap(prefix + ".idx", dtype=RECORD, mode="r") if self.metadata["sequences"] else np.zeros(0, RECORD)
+        self.tokens = np.memmap(prefix + ".bin", dtype="<u2", mode="r") if self.metadata["tokens"] else np.zeros(0, "<u2")
+        if len(self.records) != self.metadata["sequences"] or len(self.tokens) != self.metadata["tokens"]:
+            raise ValueError(f"{prefix}: files do not match the counts in {prefix}.json (an interrupted write?)")
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.metadata["tokenizer"]["vocabSize"])
+
+    def sequence(self, index: int) -> np.ndarray:
+        record = self.records[index]
+        start = int(record["offset"])
+        return np.asarray(self.tokens[start : start + int(record["length"])], dtype=np.int64)
+
+
+def special_ids(prefix: Path | str) -> dict:
+    """The special token ids, and the first id that masking may pick or replace with."""
+    return {"pad": PAD, "unk": UNK, "cls": CLS, "sep": SEP, "mask": MASK, "first_regular": SPECIAL_COUNT}

@@ -1,0 +1,183 @@
+// The tokenizer's command line for the training side (bundled to dist/tokenizer.js):
+//   train   learn a vocabulary from units JSONL files and write a tokenizer file
+//   shards  tokenize units JSONL into a binary shard that Python memory-maps
+//   encode  show how a file or a query is tokenized (for debugging)
+import { Command, InvalidArgumentError } from 'commander';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { findGrammarsDir } from '../parse/grammarsDir';
+import { LANGUAGES, LanguageId, languageForPath } from '../parse/languages';
+import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
+import { CodeLexer, DEFAULT_LEXER_OPTIONS, LexerOptions } from './codeLexer';
+import { CodeTokenizer } from './codeTokenizer';
+import { ShardWriter } from './shardWriter';
+import { readTokenizerFile, writeTokenizerFile } from './tokenizerFile';
+import { countLines, LineProblems, readUnitLines, sampleIndexes } from './unitLines';
+import { LANGUAGE_TAGS } from './vocabulary';
+import { DEFAULT_TRAIN_OPTIONS, PieceCounter, trainVocabulary } from './vocabularyTrainer';
+
+const ALL_LANGUAGES = LANGUAGES.map((language) => language.id);
+const KINDS = ['function', 'method', 'class', 'interface', 'enum', 'struct', 'trait', 'impl', 'toplevel'];
+
+const program = new Command().name('astrolabe-tokenizer').description("Astrolabe's code tokenizer: train a vocabulary, write token shards.").showHelpAfterError();
+
+program
+  .command('train')
+  .description('learn a WordPiece vocabulary from code units and write the tokenizer file')
+  .requiredOption('--units <jsonl...>', 'units JSONL files (lines with "language" and "text")')
+  .requiredOption('--out <file>', 'tokenizer file to write')
+  .option('--vocab-size <n>', 'vocabulary size, special and byte tokens included', positiveInt, DEFAULT_TRAIN_OPTIONS.vocabSize)
+  .option('--sample <n>', 'train on this many units drawn at random (seeded) instead of all', positiveInt)
+  .option('--seed <n>', 'seed of the sample', positiveInt, 1)
+  .option('--min-frequency <n>', 'least count of a merged pair', positiveInt, DEFAULT_TRAIN_OPTIONS.minFrequency)
+  .option('--max-string-words <n>', 'words kept from a string literal', positiveInt, DEFAULT_LEXER_OPTIONS.maxStringWords)
+  .option('--max-comment-words <n>', 'words kept from a comment or docstring', positiveInt, DEFAULT_LEXER_OPTIONS.maxCommentWords)
+  .action(async (flags: { units: string[]; out: string; vocabSize: number; sample?: number; seed: number; minFrequency: number; maxStringWords: number; maxCommentWords: number }) => {
+    const started = performance.now();
+    let select: ((index: number) => boolean) | undefined;
+    if (flags.sample !== undefined) {
+      const chosen = sampleIndexes(await countLines(flags.units), flags.sample, flags.seed);
+      select = (index) => chosen.has(index);
+    }
+    const lexerOptions: LexerOptions = { maxStringWords: flags.maxStringWords, maxCommentWords: flags.maxCommentWords };
+    const lexer = await createLexer(lexerOptions);
+    const counter = new PieceCounter();
+    const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
+    let units = 0;
+    let lexemes = 0;
+    try {
+      for await (const unit of readUnitLines(flags.units, problems, select)) {
+        const unitLexemes = lexer.lex(unit.text, unit.language);
+        counter.addLexemes(unitLexemes);
+        lexemes += unitLexemes.length;
+        if (++units % 20000 === 0) progress(`lexed ${units} units`);
+      }
+    } finally {
+      lexer.dispose();
+    }
+    const lexed = performance.now();
+    const vocabulary = trainVocabulary(counter, { ...DEFAULT_TRAIN_OPTIONS, vocabSize: flags.vocabSize, minFrequency: flags.minFrequency });
+    const trained = performance.now();
+    mkdirSync(dirname(flags.out), { recursive: true });
+    writeTokenizerFile(flags.out, { vocabulary, lexer: lexerOptions });
+    progress(`${units} units, ${lexemes} lexemes, ${counter.counts.size} distinct pieces; lexing ${seconds(lexed - started)}, ` +
+      `training ${seconds(trained - lexed)}; vocabulary of ${vocabulary.size} tokens written to ${flags.out}${problemText(problems)}`);
+  });
+
+program
+  .command('shards')
+  .description('tokenize code units into <out>.bin (uint16 token ids), <out>.idx (records) and <out>.json')
+  .requiredOption('--units <jsonl...>', 'units JSONL files')
+  .requiredOption('--tokenizer <file>', 'tokenizer file (from train)')
+  .requiredOption('--out <prefix>', 'output path without extension, e.g. shards/train-000')
+  .option('--max-tokens <n>', 'tokens per sequence, [CLS] and [SEP] included', positiveInt, 256)
+  .option('--drop-comments', 'leave comments and docstrings out of the code')
+  .action(async (flags: { units: string[]; tokenizer: string; out: string; maxTokens: number; dropComments?: boolean }) => {
+    const started = performance.now();
+    const spec = readTokenizerFile(flags.tokenizer);
+    const lexer = await createLexer(spec.lexer);
+    const tokenizer = new CodeTokenizer(spec.vocabulary, lexer);
+    mkdirSync(dirname(flags.out), { recursive: true });
+    const writer = new ShardWriter(flags.out);
+    const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
+    const kinds = [...KINDS];
+    const packages: string[] = [];
+    const packageIds = new Map<string, number>();
+    let truncated = 0;
+    try {
+      for await (const unit of readUnitLines(flags.units, problems)) {
+        const { ids, lexemes } = tokenizer.encodeUnit(unit.text, unit.language, flags.maxTokens, { dropComments: flags.dropComments });
+        if (ids.length === flags.maxTokens && lexemes.length > 0) truncated++;
+        let kind = kinds.indexOf(unit.kind);
+        if (kind < 0) kind = kinds.push(unit.kind) - 1;
+        let packageId = packageIds.get(unit.package);
+        if (packageId === undefined) {
+          packageIds.set(unit.package, (packageId = packages.length));
+          packages.push(unit.package);
+        }
+        writer.add(ids, { unit: unit.index, package: packageId, language: LANGUAGE_TAGS.indexOf(unit.language), kind });
+        if (writer.sequences % 20000 === 0) progress(`${writer.sequences} units`);
+      }
+    } finally {
+      lexer.dispose();
+      writer.close({
+        tokenizer: { file: basename(flags.tokenizer), sha256: sha256(flags.tokenizer), vocabSize: spec.vocabulary.size },
+        maxTokens: flags.maxTokens,
+        dropComments: flags.dropComments === true,
+        sources: flags.units.map((file) => basename(file)),
+        languages: LANGUAGE_TAGS,
+        kinds,
+        packages,
+        skipped: problems,
+        truncated,
+      });
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    progress(`${writer.sequences} sequences, ${writer.totalTokens} tokens (${truncated} reached ${flags.maxTokens}) in ${elapsed.toFixed(1)} s: ` +
+      `${Math.round(writer.sequences / elapsed)} units/s, ${Math.round(writer.totalTokens / elapsed)} tokens/s; wrote ${flags.out}.{bin,idx,json}${problemText(problems)}`);
+  });
+
+program
+  .command('encode')
+  .description('print the tokens of a source file (its language from the extension) or of a query')
+  .requiredOption('--tokenizer <file>', 'tokenizer file')
+  .option('--file <path>', 'a source file')
+  .option('--text <query>', 'natural-language text')
+  .option('--max-tokens <n>', 'tokens at most', positiveInt, 512)
+  .action(async (flags: { tokenizer: string; file?: string; text?: string; maxTokens: number }) => {
+    if ((flags.file === undefined) === (flags.text === undefined)) throw new UsageError('give exactly one of --file and --text');
+    const spec = readTokenizerFile(flags.tokenizer);
+    if (flags.text !== undefined) {
+      const tokenizer = new CodeTokenizer(spec.vocabulary);
+      print(tokenizer, tokenizer.encodeText(flags.text, flags.maxTokens).ids);
+      return;
+    }
+    const language = languageForPath(flags.file!)?.id;
+    if (!language) throw new UsageError(`${flags.file}: not a language Astrolabe parses`);
+    const lexer = await createLexer(spec.lexer, [language]);
+    try {
+      const tokenizer = new CodeTokenizer(spec.vocabulary, lexer);
+      print(tokenizer, tokenizer.encodeUnit(readFileSync(flags.file!, 'utf8'), language, flags.maxTokens).ids);
+    } finally {
+      lexer.dispose();
+    }
+  });
+
+function print(tokenizer: CodeTokenizer, ids: Int32Array): void {
+  process.stdout.write(`${ids.length} tokens\n${[...ids].map((id) => tokenizer.vocabulary.tokens[id]).join(' ')}\n`);
+}
+
+async function createLexer(options: LexerOptions, languages: readonly LanguageId[] = ALL_LANGUAGES): Promise<CodeLexer> {
+  const runtime = await TreeSitterRuntime.create(findGrammarsDir(__dirname));
+  return CodeLexer.create(runtime, languages, options);
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function problemText(problems: LineProblems): string {
+  return problems.malformed + problems.unknownLanguage > 0 ? ` (skipped ${problems.malformed} malformed lines, ${problems.unknownLanguage} in unknown languages)` : '';
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return parsed;
+}
+
+class UsageError extends Error {}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`astrolabe-tokenizer: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+});

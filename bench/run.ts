@@ -1,12 +1,20 @@
 // `npm run bench`: runs the benchmarks, prints one table, writes bench/results/<name>.json.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatTable, writeResults } from './benchTable';
+import { BenchRow, formatTable, writeResults } from './benchTable';
+import { benchEncoderQuality } from './encoderQuality';
 import { benchParseThroughput, repoRootFrom } from './parseThroughput';
 
 async function main(): Promise<void> {
   const repoRoot = repoRootFrom(__dirname);
-  const only = process.argv.slice(2);
-  const benches: [string, () => Promise<import('./benchTable').BenchRow[]>][] = [['parse-throughput', () => benchParseThroughput(repoRoot)]];
+  const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+  // --model DIR evaluates another encoder folder than the bundled models/encoder.
+  const modelFlag = process.argv.indexOf('--model');
+  const modelDir = modelFlag > 0 ? process.argv[modelFlag + 1]! : join(repoRoot, 'models', 'encoder');
+  const benches: [string, () => Promise<BenchRow[]>][] = [
+    ['parse-throughput', () => benchParseThroughput(repoRoot)],
+    ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
+  ];
   const resultsDir = join(repoRoot, 'bench', 'results');
   for (const [name, bench] of benches) {
     if (only.length > 0 && !only.includes(name)) continue;
@@ -15,6 +23,11 @@ async function main(): Promise<void> {
     process.stdout.write(`\n## ${name}\n\n${formatTable(rows)}\n`);
     process.stdout.write(`\nwritten: ${writeResults(resultsDir, name, rows)}\n`);
   }
+}
+
+function skipped(why: string): BenchRow[] {
+  process.stderr.write(`bench: skipped (${why})\n`);
+  return [];
 }
 
 main().catch((error: unknown) => {

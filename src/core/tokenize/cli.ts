@@ -1,11 +1,13 @@
 // The tokenizer's command line for the training side (bundled to dist/tokenizer.js):
 //   train   learn a vocabulary from units JSONL files and write a tokenizer file
 //   shards  tokenize units JSONL into a binary shard that Python memory-maps
+//   pairs   mine (documentation, code) pairs and write aligned query and code shards
 //   encode  show how a file or a query is tokenized (for debugging)
 import { Command, InvalidArgumentError } from 'commander';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { documentationPairs } from '../parse/documentationPairs';
 import { findGrammarsDir } from '../parse/grammarsDir';
 import { LANGUAGES, LanguageId, languageForPath } from '../parse/languages';
 import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
@@ -116,6 +118,55 @@ program
     const elapsed = (performance.now() - started) / 1000;
     progress(`${writer.sequences} sequences, ${writer.totalTokens} tokens (${truncated} reached ${flags.maxTokens}) in ${elapsed.toFixed(1)} s: ` +
       `${Math.round(writer.sequences / elapsed)} units/s, ${Math.round(writer.totalTokens / elapsed)} tokens/s; wrote ${flags.out}.{bin,idx,json}${problemText(problems)}`);
+  });
+
+program
+  .command('pairs')
+  .description('mine (documentation, code) pairs from units and write aligned shards <out>.query.* and <out>.code.*')
+  .requiredOption('--units <jsonl...>', 'units JSONL files')
+  .requiredOption('--tokenizer <file>', 'tokenizer file (from train)')
+  .requiredOption('--out <prefix>', 'output path without extension, e.g. pairs/train')
+  .option('--max-query-tokens <n>', 'tokens per query, [CLS] and [SEP] included', positiveInt, 64)
+  .option('--max-tokens <n>', 'tokens per code sequence, [CLS] and [SEP] included', positiveInt, 256)
+  .action(async (flags: { units: string[]; tokenizer: string; out: string; maxQueryTokens: number; maxTokens: number }) => {
+    const started = performance.now();
+    const spec = readTokenizerFile(flags.tokenizer);
+    const lexer = await createLexer(spec.lexer);
+    const tokenizer = new CodeTokenizer(spec.vocabulary, lexer);
+    mkdirSync(dirname(flags.out), { recursive: true });
+    const queries = new ShardWriter(`${flags.out}.query`);
+    const codes = new ShardWriter(`${flags.out}.code`);
+    const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
+    const seen = new Set<string>();
+    let units = 0;
+    let duplicates = 0;
+    try {
+      for await (const unit of readUnitLines(flags.units, problems)) {
+        units++;
+        for (const pair of documentationPairs(unit.text, unit.language, unit.kind)) {
+          const key = createHash('sha256').update(pair.query).update('\0').update(pair.code).digest('hex');
+          if (seen.has(key)) { duplicates++; continue; }
+          seen.add(key);
+          // Both sides record the unit's line, so a pair can be traced back to its source.
+          const info = { unit: unit.index, package: 0, language: LANGUAGE_TAGS.indexOf(unit.language), kind: 0 };
+          queries.add(tokenizer.encodeText(pair.query, flags.maxQueryTokens).ids, info);
+          codes.add(tokenizer.encodeUnit(pair.code, unit.language, flags.maxTokens).ids, info);
+        }
+        if (units % 20000 === 0) progress(`${units} units, ${queries.sequences} pairs`);
+      }
+    } finally {
+      lexer.dispose();
+      const metadata = {
+        tokenizer: { file: basename(flags.tokenizer), sha256: sha256(flags.tokenizer), vocabSize: spec.vocabulary.size },
+        sources: flags.units.map((file) => basename(file)),
+        languages: LANGUAGE_TAGS,
+        skipped: problems,
+      };
+      queries.close({ ...metadata, side: 'query', maxTokens: flags.maxQueryTokens });
+      codes.close({ ...metadata, side: 'code', maxTokens: flags.maxTokens });
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    progress(`${units} units gave ${queries.sequences} pairs (${duplicates} duplicates skipped) in ${elapsed.toFixed(1)} s; wrote ${flags.out}.{query,code}.{bin,idx,json}${problemText(problems)}`);
   });
 
 program

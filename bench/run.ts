@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchRow, formatTable, writeResults } from './benchTable';
 import { benchEncoderQuality } from './encoderQuality';
+import { benchEncoderThroughput } from './encoderThroughput';
 import { benchParseThroughput, repoRootFrom } from './parseThroughput';
 
 async function main(): Promise<void> {
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const modelDir = modelFlag > 0 ? process.argv[modelFlag + 1]! : join(repoRoot, 'models', 'encoder');
   const benches: [string, () => Promise<BenchRow[]>][] = [
     ['parse-throughput', () => benchParseThroughput(repoRoot)],
+    ['encoder-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];
   const resultsDir = join(repoRoot, 'bench', 'results');

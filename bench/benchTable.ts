@@ -39,7 +39,9 @@ export function formatTable(rows: readonly BenchRow[]): string {
 
 function formatNumber(value: number): string {
   if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3);
+  const magnitude = Math.abs(value);
+  if (magnitude < 1e-3) return value.toExponential(2); // parity differences: 3.3e-7, not 0.000
+  return magnitude >= 100 ? value.toFixed(0) : magnitude >= 1 ? value.toFixed(2) : value.toFixed(4);
 }
 
 export function writeResults(resultsDir: string, name: string, rows: readonly BenchRow[]): string {

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchRow, formatTable, writeResults } from './benchTable';
+import { benchEncoderParity } from './encoderParity';
 import { benchEncoderQuality } from './encoderQuality';
 import { benchEncoderThroughput } from './encoderThroughput';
 import { benchParseThroughput, repoRootFrom } from './parseThroughput';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   const modelDir = modelFlag > 0 ? process.argv[modelFlag + 1]! : join(repoRoot, 'models', 'encoder');
   const benches: [string, () => Promise<BenchRow[]>][] = [
     ['parse-throughput', () => benchParseThroughput(repoRoot)],
+    ['encoder-parity', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderParity(modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];

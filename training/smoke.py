@@ -35,10 +35,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=80)
+    parser.add_argument("--vocab-size", type=int, default=64, help="to match a tokenizer file copied in later")
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    config = EncoderConfig(vocab_size=64, hidden_size=32, layers=2, heads=2, ffn_size=64, max_positions=64, dropout=0.0)
+    config = EncoderConfig(vocab_size=args.vocab_size, hidden_size=32, layers=2, heads=2, ffn_size=64, max_positions=64, dropout=0.0)
     encoder = CodeEncoder(config)
     head = MaskedLMHead(encoder)
     optimizer = torch.optim.AdamW(list(encoder.parameters()) + list(head.parameters()), lr=3e-3)
@@ -63,7 +64,7 @@ def main() -> None:
             "maxTokens": config.max_positions, "dimensions": [16, 32],
         }))
     export_onnx(encoder, args.out / "fp32" / "model.onnx")
-    quantization = quantize_int8(args.out / "fp32" / "model.onnx", args.out / "int8" / "model.onnx", embedding_min_rows=32)
+    quantization = quantize_int8(args.out / "fp32" / "model.onnx", args.out / "int8" / "model.onnx", embedding_min_rows=min(32, args.vocab_size))
     torch.onnx.export(torch.nn.Linear(4, 2), (torch.zeros(1, 4),), str(args.out / "mismatched" / "model.onnx"), input_names=["x"], output_names=["y"], opset_version=17)
     samples = [[CLS, 10, 11, 12, 13, SEP], [CLS, 40, 42, SEP], [CLS, 7, SEP]]
     (args.out / "reference.json").write_text(json.dumps(reference_outputs(encoder, samples)))

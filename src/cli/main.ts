@@ -2,12 +2,15 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { defaultEncoderDir } from '../core/model/modelsDir';
 import { CodeUnit } from '../core/parse/codeUnit';
 import { findGrammarsDir } from '../core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { ScanReport } from '../core/scan/scanReport';
 import { scanRoots } from '../core/scan/scanRoots';
 import { DEFAULT_SCAN_OPTIONS, ScanOptions } from '../core/scan/workspaceScanner';
+import { benchFolder, formatBench } from './benchCommand';
+import { embedFolder } from './embedCommand';
 import { formatUnitsText, reportText, unitJsonLine, unitsJson } from './unitsOutput';
 
 const program = new Command()
@@ -56,6 +59,45 @@ function writeLine(line: string): void {
 function flushStdout(): Promise<void> {
   return new Promise((resolve) => process.stdout.write('', () => resolve()));
 }
+
+program
+  .command('embed')
+  .description('embed every code unit of a folder with the encoder and write one JSON line per unit')
+  .argument('<folder>', 'folder to scan')
+  .requiredOption('--out <file>', 'where to write the vectors (JSON lines: file, kind, name, lines, hash, vector)')
+  .option('--model <dir>', 'encoder folder (default: the bundled models/encoder)')
+  .option('--dimension <n>', 'embedding size: one of the model\'s Matryoshka dimensions (default: the full size)', positiveInt)
+  .option('--threads <n>', 'onnxruntime threads', positiveInt, 2)
+  .action(async (folder: string, flags: { out: string; model?: string; dimension?: number; threads: number }) => {
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+    const { report, seconds } = await embedFolder({
+      root: existingFolder(folder),
+      options: DEFAULT_SCAN_OPTIONS,
+      grammarsDir: findGrammarsDir(__dirname),
+      modelDir: flags.model ? resolve(flags.model) : defaultEncoderDir(__dirname),
+      out: resolve(flags.out),
+      dimension: flags.dimension,
+      threads: flags.threads,
+      onProgress: (message) => { if (process.stderr.isTTY) process.stderr.write(`\r${message}`); },
+      signal: abort.signal,
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    process.stderr.write(`${reportText(report)}\nembedded ${report.units} units in ${seconds.toFixed(1)} s (${(report.units / seconds).toFixed(0)} units/s); wrote ${flags.out}\n`);
+  });
+
+program
+  .command('bench')
+  .description('measure how fast Astrolabe scans and embeds a folder on this machine')
+  .argument('[folder]', 'folder to measure', '.')
+  .option('--model <dir>', 'encoder folder (default: the bundled models/encoder)')
+  .option('--embed-units <n>', 'units to embed', positiveInt, 1000)
+  .option('--threads <n>', 'onnxruntime threads', positiveInt, 2)
+  .option('--json', 'print the measures as one JSON object')
+  .action(async (folder: string, flags: { model?: string; embedUnits: number; threads: number; json?: boolean }) => {
+    const result = await benchFolder(existingFolder(folder), DEFAULT_SCAN_OPTIONS, findGrammarsDir(__dirname), flags.model ? resolve(flags.model) : defaultEncoderDir(__dirname), flags.embedUnits, flags.threads);
+    process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatBench(result));
+  });
 
 function existingFolder(folder: string): string {
   const path = resolve(folder);

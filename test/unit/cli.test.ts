@@ -74,3 +74,17 @@ describe('astrolabe units --jsonl', () => {
     assert.match(stderr, /choose one of --json and --jsonl/);
   });
 });
+
+describe('astrolabe bench', () => {
+  it('measures scanning a folder, and says so when there is no encoder', (t) => {
+    const root = temporaryFolder(t);
+    writeFileSync(join(root, 'a.go'), 'package a\n\nfunc A() int { return 1 }\n');
+    const { status, stdout, stderr } = astrolabe('bench', root, '--model', join(root, 'no-model'), '--json');
+    assert.equal(status, 0, stderr);
+    const result = JSON.parse(stdout) as { scan: { files: number; units: number; filesPerSecond: number }; embedding?: unknown };
+    assert.equal(result.scan.files, 1);
+    assert.ok(result.scan.units >= 1 && result.scan.filesPerSecond > 0);
+    assert.equal(result.embedding, undefined);
+    assert.match(astrolabe('bench', root, '--model', join(root, 'no-model')).stdout, /no encoder found/);
+  });
+});

@@ -49,11 +49,19 @@ describe('encoder pipeline smoke test: train in torch, export to ONNX, run from 
 
   before(() => {
     out = temporaryFolder({ after: (fn) => process.on('exit', fn) }, 'astrolabe-smoke-');
-    const run = spawnSync(PYTHON, ['-W', 'ignore', join(REPO, 'training', 'smoke.py'), '--out', out], { encoding: 'utf8' });
+    // A real tokenizer, trained on the chunking fixtures, so that `astrolabe embed` can run the smoke model.
+    const units = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'units', join(REPO, 'test', 'unit', 'fixtures', 'languages'), '--jsonl'], { encoding: 'utf8' });
+    assert.equal(units.status, 0, units.stderr);
+    writeFileSync(join(out, 'units.jsonl'), units.stdout);
+    const trained = spawnSync(process.execPath, [join(REPO, 'dist', 'tokenizer.js'), 'train', '--units', join(out, 'units.jsonl'), '--vocab-size', '800', '--out', join(out, 'tokenizer.json')], { encoding: 'utf8' });
+    assert.equal(trained.status, 0, trained.stderr);
+    const vocabSize = (JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')) as { vocabSize: number }).vocabSize;
+    const run = spawnSync(PYTHON, ['-W', 'ignore', join(REPO, 'training', 'smoke.py'), '--out', out, '--vocab-size', String(vocabSize)], { encoding: 'utf8' });
     assert.equal(run.status, 0, `training/smoke.py failed:\n${run.stderr}`);
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { first_loss: number; last_loss: number };
     assert.ok(summary.last_loss < summary.first_loss, `masked-LM loss should fall: ${JSON.stringify(summary)}`);
     reference = JSON.parse(readFileSync(join(out, 'reference.json'), 'utf8')) as Reference;
+    for (const variant of ['fp32', 'int8']) writeFileSync(join(out, variant, 'tokenizer.json'), readFileSync(join(out, 'tokenizer.json')));
     sequences = reference.input_ids.map((ids, row) => ids.filter((_, i) => reference.attention_mask[row]![i] === 1));
   });
 
@@ -113,6 +121,24 @@ describe('encoder pipeline smoke test: train in torch, export to ONNX, run from 
     } finally {
       await encoder.release();
     }
+  });
+
+  it('astrolabe embed writes one unit-length vector per code unit, atomically', (t) => {
+    const folder = temporaryFolder(t);
+    writeFileSync(join(folder, 'a.py'), 'def one():\n    return 1\n\nclass Two:\n    def three(self):\n        return 3\n');
+    const target = join(folder, 'vectors.jsonl');
+    const run = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'embed', folder, '--model', join(out, 'int8'), '--out', target, '--dimension', '16'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = readFileSync(target, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { name: string; vector: number[] });
+    assert.deepEqual(lines.map((line) => line.name), ['one', 'Two', 'Two.three']);
+    for (const line of lines) {
+      assert.equal(line.vector.length, 16);
+      assert.ok(Math.abs(Math.hypot(...line.vector) - 1) < 1e-4);
+    }
+    assert.match(run.stderr, /embedded 3 units/);
+    const missing = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'embed', folder, '--model', join(folder, 'nowhere'), '--out', join(folder, 'x.jsonl')], { encoding: 'utf8' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /encoder file .*nowhere\/config\.json: missing/);
   });
 
   it('names the file and the cause for a missing, corrupt or mismatched model', async (t) => {

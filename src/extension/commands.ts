@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
+import { checkEncoder } from './encoderStatus';
 import { WorkspaceScan } from './workspaceScan';
 
 export interface CommandContext {
   readonly scan: WorkspaceScan;
   readonly log: vscode.LogOutputChannel;
+  /** The encoder folder in effect (setting or bundled). */
+  readonly encoderFolder: () => string;
 }
 
 type CommandTable = Record<string, (context: CommandContext, ...args: never[]) => unknown>;
@@ -18,6 +21,11 @@ const COMMANDS = {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   },
   'astrolabe.showLog': ({ log }) => log.show(),
+  'astrolabe.checkEncoder': async ({ log, encoderFolder }) => {
+    const summary = await checkEncoder(encoderFolder(), log);
+    void vscode.window.showInformationMessage(`Astrolabe: ${summary}`);
+    return summary;
+  },
 } satisfies CommandTable;
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {

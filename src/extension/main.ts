@@ -4,6 +4,7 @@ import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { AstrolabeApi } from './api';
 import { CodeUnitsView } from './codeUnitsView';
 import { registerCommands, reportError } from './commands';
+import { encoderFolder } from './encoderStatus';
 import { OpenDocuments } from './openDocuments';
 import { SCAN_SETTINGS } from './settings';
 import { ScanStatusBar } from './statusBar';
@@ -30,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     view,
     new ScanStatusBar(scan),
     vscode.window.registerTreeDataProvider('astrolabe.codeUnits', view),
-    ...registerCommands({ scan, log }),
+    ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context) }),
     vscode.workspace.onDidChangeWorkspaceFolders(rescanInBackground),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!SCAN_SETTINGS.some((setting) => event.affectsConfiguration(setting))) return;

@@ -280,4 +280,19 @@ describe('Astrolabe in a real VS Code', function () {
     const after = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
     assert.strictEqual(after, onDisk, 'the fixture file on disk changed: the edit must never be saved');
   });
+
+  it('Check Encoder names the missing file, and the extension keeps working without a model', async function () {
+    const astrolabe = await api();
+    const settings = vscode.workspace.getConfiguration('astrolabe');
+    const missing = vscode.Uri.joinPath(workspaceRoot(), 'no-such-model').fsPath;
+    await settings.update('encoder.path', missing, vscode.ConfigurationTarget.Global);
+    try {
+      const result = await vscode.commands.executeCommand<string | undefined>('astrolabe.checkEncoder');
+      assert.strictEqual(result, undefined, 'a missing model must not report success');
+      const summary = await astrolabe.rescan();
+      assertFixtureCounts(summary, 'rescan without a model');
+    } finally {
+      await settings.update('encoder.path', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

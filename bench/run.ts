@@ -9,7 +9,8 @@ import { benchParseThroughput, repoRootFrom } from './parseThroughput';
 
 async function main(): Promise<void> {
   const repoRoot = repoRootFrom(__dirname);
-  const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+  const valueFlags = new Set(['--model', '--results']);
+  const only = process.argv.slice(2).filter((arg, index, args) => !arg.startsWith('--') && !valueFlags.has(args[index - 1] ?? ''));
   // --model DIR evaluates another encoder folder than the bundled models/encoder.
   const modelFlag = process.argv.indexOf('--model');
   const modelDir = modelFlag > 0 ? process.argv[modelFlag + 1]! : join(repoRoot, 'models', 'encoder');
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
     ['encoder-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];
-  const resultsDir = join(repoRoot, 'bench', 'results');
+  // --results DIR keeps a comparison run (e.g. a random-weights baseline) apart from bench/results.
+  const resultsFlag = process.argv.indexOf('--results');
+  const resultsDir = resultsFlag > 0 ? process.argv[resultsFlag + 1]! : join(repoRoot, 'bench', 'results');
   for (const [name, bench] of benches) {
     if (only.length > 0 && !only.includes(name)) continue;
     process.stderr.write(`bench: running ${name}...\n`);

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { CodeUnit } from '../parse/codeUnit';
+import { LANGUAGES } from '../parse/languages';
+import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
+import { CodeTokenizer } from '../tokenize/codeTokenizer';
+import { loadCodeTokenizer } from '../tokenize/tokenizerFile';
+import { Encoder, EncoderOptions } from './encoder';
+
+/** Longest query, in tokens: queries are short; longer text is cut. */
+const QUERY_TOKENS = 64;
+
+/**
+ * The encoder with its tokenizer: code units and queries in, unit-length vectors out, at the dimension
+ * chosen when it was loaded. What indexing, search and `astrolabe embed` use. Call `dispose()`.
+ */
+export class UnitEmbedder {
+  private constructor(readonly encoder: Encoder, private readonly tokenizer: CodeTokenizer, readonly dimension: number) {}
+
+  static async load(modelDir: string, runtime: TreeSitterRuntime, options: EncoderOptions & { dimension?: number } = {}): Promise<UnitEmbedder> {
+    const encoder = await Encoder.load(modelDir, options);
+    try {
+      const dimension = options.dimension ?? encoder.config.hiddenSize;
+      if (!encoder.config.dimensions.includes(dimension)) throw new Error(`embedding dimension ${dimension} is not one of the model's ${encoder.config.dimensions.join(', ')}`);
+      const tokenizer = await loadCodeTokenizer(join(modelDir, encoder.config.tokenizer), runtime, LANGUAGES.map((language) => language.id));
+      return new UnitEmbedder(encoder, tokenizer, dimension);
+    } catch (error) {
+      await encoder.release();
+      throw error;
+    }
+  }
+
+  /** Identifies the vectors: another model, or another dimension of the same one, makes other vectors. */
+  get modelId(): string {
+    return this.encoder.config.modelId;
+  }
+
+  embedUnits(units: readonly Pick<CodeUnit, 'text' | 'language'>[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const ids = units.map((unit) => Array.from(this.tokenizer.encodeUnit(unit.text, unit.language, this.encoder.config.maxTokens).ids));
+    return this.encoder.embed(ids, { dimension: this.dimension, signal });
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    const [vector] = await this.encoder.embed([Array.from(this.tokenizer.encodeText(text, QUERY_TOKENS).ids)], { dimension: this.dimension });
+    return vector!;
+  }
+
+  async dispose(): Promise<void> {
+    this.tokenizer.dispose();
+    await this.encoder.release();
+  }
+}

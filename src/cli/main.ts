@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultEncoderDir } from '../core/model/modelsDir';
 import { CodeUnit } from '../core/parse/codeUnit';
+import { LanguageId } from '../core/parse/languages';
+import { SearchIndex, SearchMode } from '../core/search/searchIndex';
 import { findGrammarsDir } from '../core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { ScanReport } from '../core/scan/scanReport';
@@ -11,6 +13,7 @@ import { scanRoots } from '../core/scan/scanRoots';
 import { DEFAULT_SCAN_OPTIONS, ScanOptions } from '../core/scan/workspaceScanner';
 import { benchFolder, formatBench } from './benchCommand';
 import { embedFolder } from './embedCommand';
+import { defaultIndexDir, hitJson, indexFolder, indexSummary, runQuery, runQueryFile } from './searchCommands';
 import { formatUnitsText, reportText, unitJsonLine, unitsJson } from './unitsOutput';
 
 const program = new Command()
@@ -58,6 +61,66 @@ function writeLine(line: string): void {
 
 function flushStdout(): Promise<void> {
   return new Promise((resolve) => process.stdout.write('', () => resolve()));
+}
+
+const MODES: SearchMode[] = ['hybrid', 'vector', 'lexical'];
+
+program
+  .command('index')
+  .description('build or update the search index of a folder (only changed files are parsed, only new units embedded)')
+  .argument('<folder>', 'folder to index')
+  .option('--index-dir <dir>', 'where the index lives (default: a folder per workspace under ~/.cache/astrolabe/indexes)')
+  .option('--model <dir>', 'encoder folder (default: the bundled models/encoder)')
+  .option('--dimension <n>', "embedding size: one of the model's Matryoshka dimensions", positiveInt)
+  .action(async (folder: string, flags: { indexDir?: string; model?: string; dimension?: number }) => {
+    const root = existingFolder(folder);
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort(new Error('interrupted; what was embedded is kept')));
+    const indexed = await indexFolder(root, flags.indexDir ? resolve(flags.indexDir) : defaultIndexDir(root), modelDirOf(flags.model), DEFAULT_SCAN_OPTIONS, findGrammarsDir(__dirname), flags.dimension, abort.signal);
+    process.stderr.write(`${indexSummary(indexed)}\n`);
+    await indexed.embedder.dispose();
+  });
+
+program
+  .command('search')
+  .description('search a folder by meaning and by words (indexing it first if needed)')
+  .argument('<folder>', 'folder to search')
+  .argument('[query]', 'words or code')
+  .option('--queries <jsonl>', 'batch mode: lines {"id", "query"}; prints lines {"id", "results": [...]}')
+  .option('--k <n>', 'results per query', positiveInt, 10)
+  .option('--mode <mode>', `${MODES.join(', ')}`, 'hybrid')
+  .option('--language <id...>', 'only units of these languages (python, typescript, ...)')
+  .option('--path <glob>', 'only files matching this glob, relative to the folder')
+  .option('--json', 'print the results as one JSON object')
+  .option('--index-dir <dir>', 'where the index lives')
+  .option('--model <dir>', 'encoder folder (default: the bundled models/encoder)')
+  .option('--dimension <n>', "embedding size: one of the model's Matryoshka dimensions", positiveInt)
+  .action(async (folder: string, query: string | undefined, flags: { queries?: string; k: number; mode: string; language?: string[]; path?: string; json?: boolean; indexDir?: string; model?: string; dimension?: number }) => {
+    if ((query === undefined) === (flags.queries === undefined)) throw new UsageError('give a query, or --queries FILE.jsonl');
+    if (!MODES.includes(flags.mode as SearchMode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
+    const root = existingFolder(folder);
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+    const indexed = await indexFolder(root, flags.indexDir ? resolve(flags.indexDir) : defaultIndexDir(root), modelDirOf(flags.model), DEFAULT_SCAN_OPTIONS, findGrammarsDir(__dirname), flags.dimension, abort.signal, true);
+    try {
+      const index = SearchIndex.fromStore(indexed.store);
+      const options = { k: flags.k, mode: flags.mode as SearchMode, languages: flags.language as LanguageId[] | undefined, pathGlob: flags.path };
+      if (flags.queries) {
+        const count = await runQueryFile(resolve(flags.queries), index, indexed.embedder, options, writeLine);
+        process.stderr.write(`${count} queries over ${index.size} units\n`);
+      } else {
+        const hits = await runQuery(index, indexed.embedder, query!, options);
+        if (flags.json) writeLine(JSON.stringify({ query, results: hits.map(hitJson) }));
+        else process.stdout.write(hits.map((hit, rank) => `${String(rank + 1).padStart(3)}. ${hit.score.toFixed(4)}  ${hit.file}:${hit.unit.startLine}-${hit.unit.endLine}  ${hit.unit.kind} ${hit.unit.name}`).join('\n') + '\n');
+      }
+    } finally {
+      await indexed.embedder.dispose();
+    }
+    await flushStdout();
+  });
+
+function modelDirOf(flag: string | undefined): string {
+  return flag ? resolve(flag) : defaultEncoderDir(__dirname);
 }
 
 program

@@ -15,7 +15,7 @@ function hashOf(text: string): string {
 }
 
 function unit(name: string, text = name): IndexedUnit {
-  return { language: 'python', kind: 'function', name, startLine: 1, endLine: 2, hash: hashOf(text) };
+  return { language: 'python', kind: 'function', name, startLine: 1, endLine: 2, hash: hashOf(text), terms: name };
 }
 
 function vectorFor(hash: string): ReturnType<typeof quantizeVector> {
@@ -114,8 +114,8 @@ describe('index store', () => {
       let g = Number(process.argv[1]);
       for (;;) {
         g++;
-        const units = Array.from({ length: g % 50 + 1 }, (_, j) => ({ language: 'python', kind: 'function', name: 'g' + g + 'u' + j, startLine: j, endLine: j, hash: hash(g + ':' + j) }));
-        const latest = [{ language: 'python', kind: 'function', name: 'latest-' + g, startLine: 1, endLine: 1, hash: hash('latest' + g) }];
+        const units = Array.from({ length: g % 50 + 1 }, (_, j) => ({ language: 'python', kind: 'function', name: 'g' + g + 'u' + j, startLine: j, endLine: j, hash: hash(g + ':' + j), terms: 'g' + g }));
+        const latest = [{ language: 'python', kind: 'function', name: 'latest-' + g, startLine: 1, endLine: 1, hash: hash('latest' + g), terms: 'latest' }];
         for (const u of [...units, ...latest]) store.addVector(u.hash, quantizeVector(Array.from({ length: 8 }, (_, i) => Math.cos(g + i))));
         store.setFile('file-' + (g % 5), { mtimeMs: g, size: g, units });
         store.setFile('latest', { mtimeMs: g, size: g, units: latest });

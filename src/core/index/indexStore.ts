@@ -16,6 +16,8 @@ export interface IndexedUnit {
   readonly startLine: number;
   readonly endLine: number;
   readonly hash: string;
+  /** Its lexical terms (`lexicalTerms`: identifiers split, comments and docstrings included), space-separated. */
+  readonly terms: string;
 }
 
 /** A file as last indexed: its stat (to skip unchanged files cheaply) and its units. */

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { CodeUnit } from '../parse/codeUnit';
 import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
+import { lexicalTerms } from '../search/lexicalTerms';
 import { FileStamp, scanEntries, ScanOptions } from '../scan/workspaceScanner';
 import { walkWorkspace, WalkEntry } from '../scan/workspaceWalker';
 import { diffIndex } from './indexDiff';
@@ -100,5 +101,5 @@ export async function* updateIndex(root: string, store: IndexStore, runtime: Tre
 }
 
 function indexedUnit(unit: CodeUnit): IndexedUnit {
-  return { language: unit.language, kind: unit.kind, name: unit.name, startLine: unit.startLine, endLine: unit.endLine, hash: unit.hash };
+  return { language: unit.language, kind: unit.kind, name: unit.name, startLine: unit.startLine, endLine: unit.endLine, hash: unit.hash, terms: lexicalTerms(unit.text).join(' ') };
 }

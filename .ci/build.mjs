@@ -20,6 +20,6 @@ await Promise.all([
   build({ ...common, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: { scanWorker: 'src/core/scan/scanWorker.ts' }, outdir: 'dist' }),
-  build({ ...common, entryPoints: { tokenizer: 'src/core/tokenize/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: { tokenizer: 'src/cli/tokenizerMain.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
 ]);
 console.log(`build: dist/extension.js, dist/cli.js, dist/scanWorker.js, dist/tokenizer.js${production ? ' (production)' : ''}`);

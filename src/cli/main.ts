@@ -1,5 +1,6 @@
 // The `astrolabe` command line: a thin adapter over src/core.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt, runCommandLine, UsageError } from './commandLine';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultEncoderDir } from '../core/model/modelsDir';
@@ -174,17 +175,6 @@ function existingFolder(folder: string): string {
   return path;
 }
 
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return parsed;
-}
 
-class UsageError extends Error {}
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`astrolabe: ${message}\n`);
-  if (!(error instanceof UsageError) && process.env.ASTROLABE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+runCommandLine(program, 'astrolabe');

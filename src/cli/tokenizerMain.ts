@@ -3,21 +3,22 @@
 //   shards  tokenize units JSONL into a binary shard that Python memory-maps
 //   pairs   mine (documentation, code) pairs and write aligned query and code shards
 //   encode  show how a file or a query is tokenized (for debugging)
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt, runCommandLine, UsageError } from './commandLine';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { documentationPairs } from '../parse/documentationPairs';
-import { findGrammarsDir } from '../parse/grammarsDir';
-import { LANGUAGES, LanguageId, languageForPath } from '../parse/languages';
-import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
-import { CodeLexer, DEFAULT_LEXER_OPTIONS, LexerOptions } from './codeLexer';
-import { CodeTokenizer } from './codeTokenizer';
-import { ShardWriter } from './shardWriter';
-import { readTokenizerFile, writeTokenizerFile } from './tokenizerFile';
-import { countLines, LineProblems, readUnitLines, sampleIndexes } from './unitLines';
-import { LANGUAGE_TAGS } from './vocabulary';
-import { DEFAULT_TRAIN_OPTIONS, PieceCounter, trainVocabulary } from './vocabularyTrainer';
+import { documentationPairs } from '../core/parse/documentationPairs';
+import { findGrammarsDir } from '../core/parse/grammarsDir';
+import { LANGUAGES, LanguageId, languageForPath } from '../core/parse/languages';
+import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
+import { CodeLexer, DEFAULT_LEXER_OPTIONS, LexerOptions } from '../core/tokenize/codeLexer';
+import { CodeTokenizer } from '../core/tokenize/codeTokenizer';
+import { ShardWriter } from '../core/tokenize/shardWriter';
+import { readTokenizerFile, writeTokenizerFile } from '../core/tokenize/tokenizerFile';
+import { countLines, LineProblems, readUnitLines, sampleIndexes } from '../core/tokenize/unitLines';
+import { LANGUAGE_TAGS } from '../core/tokenize/vocabulary';
+import { DEFAULT_TRAIN_OPTIONS, PieceCounter, trainVocabulary } from '../core/tokenize/vocabularyTrainer';
 
 const ALL_LANGUAGES = LANGUAGES.map((language) => language.id);
 const KINDS = ['function', 'method', 'class', 'interface', 'enum', 'struct', 'trait', 'impl', 'toplevel'];
@@ -220,15 +221,6 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return parsed;
-}
 
-class UsageError extends Error {}
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`astrolabe-tokenizer: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+runCommandLine(program, 'astrolabe-tokenizer');

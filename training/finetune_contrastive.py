@@ -15,7 +15,6 @@ import json
 import math
 import random
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -24,6 +23,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
 from token_shards import TokenShard, special_ids  # noqa: E402
+from training_run import TrainingRun  # noqa: E402
 
 
 def matryoshka_info_nce(queries: torch.Tensor, codes: torch.Tensor, dimensions: list[int], log_scale: torch.Tensor) -> torch.Tensor:
@@ -101,34 +101,25 @@ def main() -> None:
     log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.05)))  # temperature 0.05 to start, learned
     optimizer = torch.optim.AdamW(list(encoder.parameters()) + [log_scale], lr=args.lr, weight_decay=0.01)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = args.out / "checkpoint.pt"
-    state = {"step": 0, "seconds": 0.0, "pairs": 0}
-    if checkpoint_path.exists():
-        checkpoint = torch.load(checkpoint_path, map_location=args.device)
+    run = TrainingRun(args.out, args.minutes, args.checkpoint_minutes)
+    checkpoint = run.resume(args.device)
+    if checkpoint:
         encoder.load_state_dict(checkpoint["encoder"])
         log_scale.data.copy_(checkpoint["log_scale"])
         optimizer.load_state_dict(checkpoint["optimizer"])
-        state = checkpoint["state"]
     elif args.init:
         encoder.load_state_dict(torch.load(args.init / "checkpoint.pt", map_location=args.device)["encoder"])
+    run.state.setdefault("pairs", 0)
     (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
 
-    rng = random.Random(args.seed + state["step"])
-    started = time.time() - state["seconds"]
-    last_checkpoint = time.time()
-    log = (args.out / "log.jsonl").open("a")
+    rng = random.Random(args.seed + run.state["step"])
+    payload = lambda: {"encoder": encoder.state_dict(), "log_scale": log_scale.data, "optimizer": optimizer.state_dict(), "config": config.to_json()}  # noqa: E731
 
-    def save() -> None:
-        state["seconds"] = time.time() - started
-        temporary = checkpoint_path.with_suffix(".tmp")
-        torch.save({"encoder": encoder.state_dict(), "log_scale": log_scale.data, "optimizer": optimizer.state_dict(), "state": state, "config": config.to_json()}, temporary)
-        temporary.replace(checkpoint_path)
-
+    run.start()
     encoder.train()
-    while state["step"] < args.max_steps and time.time() - started < args.minutes * 60:
+    while run.running(args.max_steps):
         for group in optimizer.param_groups:
-            group["lr"] = args.lr * min(1.0, (state["step"] + 1) / args.warmup)
+            group["lr"] = args.lr * min(1.0, (run.state["step"] + 1) / args.warmup)
         picks = rng.sample(range(len(train_q)), args.batch)
         queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)])
         codes = embed(encoder, *[t.to(args.device) for t in padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)])
@@ -137,22 +128,18 @@ def main() -> None:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(encoder.parameters(), 1.0)
         optimizer.step()
-        state["step"] += 1
-        state["pairs"] += args.batch
-        if state["step"] % args.log_every == 0:
-            record = {"step": state["step"], "loss": float(loss), "temperature": float(1 / log_scale.exp()), "pairs": state["pairs"], "minutes": (time.time() - started) / 60}
-            if state["step"] % (args.log_every * 8) == 0:
+        run.state["step"] += 1
+        run.state["pairs"] += args.batch
+        if run.state["step"] % args.log_every == 0:
+            record = {"step": run.state["step"], "loss": float(loss), "temperature": float(1 / log_scale.exp()), "pairs": run.state["pairs"], "minutes": run.elapsed_minutes}
+            if run.state["step"] % (args.log_every * 8) == 0:
                 record["valid_mrr_500"] = validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)
-            log.write(json.dumps(record) + "\n")
-            log.flush()
-            print(json.dumps(record), flush=True)
-        if time.time() - last_checkpoint > args.checkpoint_minutes * 60:
-            save()
-            last_checkpoint = time.time()
-    save()
-    summary = {"step": state["step"], "pairs": state["pairs"], "minutes": state["seconds"] / 60, "valid_mrr_500": validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)}
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
-    print(json.dumps(summary), flush=True)
+            run.log(record)
+        if run.checkpoint_due():
+            run.save(payload())
+    run.save(payload())
+    run.finish({"step": run.state["step"], "pairs": run.state["pairs"], "minutes": run.state["seconds"] / 60,
+                "valid_mrr_500": validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)})
 
 
 if __name__ == "__main__":

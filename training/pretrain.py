@@ -12,7 +12,6 @@ import json
 import math
 import random
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens, masked_lm_loss  # noqa: E402
 from token_shards import TokenShard, special_ids  # noqa: E402
+from training_run import TrainingRun  # noqa: E402
 
 
 def batches(shard: TokenShard, batch_size: int, max_tokens: int, rng: random.Random, pad_id: int):
@@ -92,34 +92,24 @@ def main() -> None:
     parameters = list(encoder.parameters()) + [p for name, p in head.named_parameters() if not name.startswith("embeddings.")]
     optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = args.out / "checkpoint.pt"
-    state = {"step": 0, "seconds": 0.0, "tokens": 0}
-    if checkpoint_path.exists():
-        checkpoint = torch.load(checkpoint_path, map_location=args.device)
+    run = TrainingRun(args.out, args.minutes, args.checkpoint_minutes)
+    checkpoint = run.resume(args.device)
+    if checkpoint:
         encoder.load_state_dict(checkpoint["encoder"])
         head.load_state_dict(checkpoint["head"])
         optimizer.load_state_dict(checkpoint["optimizer"])
-        state = checkpoint["state"]
-        print(f"resuming at step {state['step']} ({state['seconds'] / 60:.1f} min trained)", flush=True)
+    run.state.setdefault("tokens", 0)
     (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
 
-    rng = random.Random(args.seed + state["step"])
-    generator = torch.Generator().manual_seed(args.seed + state["step"])
+    rng = random.Random(args.seed + run.state["step"])
+    generator = torch.Generator().manual_seed(args.seed + run.state["step"])
     source = batches(train, args.batch, args.max_tokens, rng, specials["pad"])
-    started = time.time() - state["seconds"]
-    last_checkpoint = time.time()
-    log = (args.out / "log.jsonl").open("a")
+    payload = lambda: {"encoder": encoder.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(), "config": config.to_json()}  # noqa: E731
 
-    def save() -> None:
-        state["seconds"] = time.time() - started
-        temporary = checkpoint_path.with_suffix(".tmp")
-        torch.save({"encoder": encoder.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(), "state": state, "config": config.to_json()}, temporary)
-        temporary.replace(checkpoint_path)  # atomic: a kill leaves the previous checkpoint
-
+    run.start()
     encoder.train()
-    while state["step"] < args.max_steps and time.time() - started < args.minutes * 60:
-        step = state["step"]
+    while run.running(args.max_steps):
+        step = run.state["step"]
         for group in optimizer.param_groups:
             group["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
         ids, mask = next(source)
@@ -129,24 +119,19 @@ def main() -> None:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(parameters, 1.0)
         optimizer.step()
-        state["step"] = step + 1
-        state["tokens"] += int(mask.sum())
-        if state["step"] % args.log_every == 0:
-            record = {"step": state["step"], "loss": float(loss), "tokens": state["tokens"], "minutes": (time.time() - started) / 60}
-            if state["step"] % (args.log_every * 10) == 0:
+        run.state["step"] = step + 1
+        run.state["tokens"] += int(mask.sum())
+        if run.state["step"] % args.log_every == 0:
+            record = {"step": run.state["step"], "loss": float(loss), "tokens": run.state["tokens"], "minutes": run.elapsed_minutes}
+            if run.state["step"] % (args.log_every * 10) == 0:
                 record["valid_loss"] = evaluate(encoder, head, valid, specials, config, args.max_tokens)
                 record["valid_perplexity"] = math.exp(record["valid_loss"])
-            log.write(json.dumps(record) + "\n")
-            log.flush()
-            print(json.dumps(record), flush=True)
-        if time.time() - last_checkpoint > args.checkpoint_minutes * 60:
-            save()
-            last_checkpoint = time.time()
-    save()
-    final = {"step": state["step"], "tokens": state["tokens"], "minutes": state["seconds"] / 60,
-             "valid_loss": evaluate(encoder, head, valid, specials, config, args.max_tokens, count=256)}
-    (args.out / "summary.json").write_text(json.dumps(final, indent=2))
-    print(json.dumps(final), flush=True)
+            run.log(record)
+        if run.checkpoint_due():
+            run.save(payload())
+    run.save(payload())
+    run.finish({"step": run.state["step"], "tokens": run.state["tokens"], "minutes": run.state["seconds"] / 60,
+                "valid_loss": evaluate(encoder, head, valid, specials, config, args.max_tokens, count=256)})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Astrolabe training-corpus pipeline (see README.md in this folder)."""

@@ -183,3 +183,19 @@ describe('marker pruning', () => {
     });
   }
 });
+
+describe('documentation is not a unit on its own', () => {
+  it('drops a top-level window that is only a module docstring or comments', async () => {
+    const { units } = await unitsOf('"""The module docstring.\n\nMore text.\n"""\n\n\ndef f():\n    return 1\n', 'python');
+    assert.deepEqual(units.map(describeUnit), ['function f 7-8']);
+  });
+
+  it('drops the parts of a large class that hold only the comments between its methods', async () => {
+    const methods = Array.from({ length: 6 }, (_, i) => `    # ${'-'.repeat(20)} section ${i}\n    # explains method ${i}\n\n    def m${i}(self):\n${'        x = 1\n'.repeat(20)}        return x\n`).join('\n');
+    const { units } = await unitsOf(`class Big:\n    """A big class."""\n    size = 1\n\n${methods}`, 'python', { maxUnitLines: 60, topLevelWindowLines: 40 });
+    const parts = units.filter((unit) => unit.kind === 'class');
+    assert.equal(parts.length, 1, parts.map((part) => part.name).join(', '));
+    assert.ok(parts[0]!.text.startsWith('class Big:'));
+    assert.equal(units.filter((unit) => unit.kind === 'method').length, 6);
+  });
+});

@@ -104,9 +104,9 @@ export class CodeUnitExtractor {
   private emitParts(node: Node, whole: Span, kind: UnitKind, name: string, emit: (kind: UnitKind, name: string, span: Span) => void): void {
     const isContainer = CONTAINER_KINDS.has(kind);
     const max = this.options.maxUnitLines;
-    const parts: Span[] = [];
+    const parts: (Span & { hasCode: boolean })[] = [];
     // The first part starts with the header (and doc comment) and grows statement by statement.
-    let current: Span | undefined = { ...whole, end: node.startIndex, endRow: node.startPosition.row };
+    let current: (Span & { hasCode: boolean }) | undefined = { ...whole, end: node.startIndex, endRow: node.startPosition.row, hasCode: true };
     for (const statement of bodyStatements(node)) {
       // A large type's members that are units themselves (its methods) are not repeated in its parts.
       if (isContainer && isMemberUnit(statement)) {
@@ -118,14 +118,16 @@ export class CodeUnitExtractor {
         parts.push(current);
         current = undefined;
       }
-      if (!current) current = statementSpan;
+      if (!current) current = { ...statementSpan, hasCode: false };
       else { current.end = statementSpan.end; current.endRow = statementSpan.endRow; }
+      if (!isDocumentationOnly(statement)) current.hasCode = true;
     }
     if (current) parts.push(current);
     if (parts.length === 0) { emit(kind, name, whole); return; }
     // A function's last part runs to its end (the closing brace).
     if (!isContainer) { parts[parts.length - 1]!.end = whole.end; parts[parts.length - 1]!.endRow = whole.endRow; }
-    const nonEmpty = parts.filter((part) => part.end > part.start);
+    // A part holding only comments (between two methods of a large class) is not code worth a unit.
+    const nonEmpty = parts.filter((part) => part.end > part.start && part.hasCode).map(({ hasCode: _, ...span }) => span);
     nonEmpty.forEach((part, index) => emit(kind, nonEmpty.length === 1 ? name : `${name}#${index + 1}`, part));
   }
 
@@ -149,7 +151,7 @@ export class CodeUnitExtractor {
       if (window && span.endRow - window.startRow + 1 > windowLines) flush();
       if (!window) window = span;
       else { window.end = span.end; window.endRow = span.endRow; }
-      if (!child.type.includes('comment')) windowHasCode = true;
+      if (!isDocumentationOnly(child)) windowHasCode = true;
     }
     flush();
   }
@@ -197,6 +199,12 @@ function withLeadingComments(frame: Frame): Span {
     span.startRow = previous.startPosition.row;
   }
   return span;
+}
+
+/** A comment, or a statement that is only a string (a docstring): documentation, not code. */
+function isDocumentationOnly(node: Node): boolean {
+  if (node.type.includes('comment')) return true;
+  return node.type === 'expression_statement' && node.namedChildCount === 1 && node.namedChildren[0]?.type === 'string';
 }
 
 function spanOf(node: Node): Span {

@@ -78,10 +78,7 @@ program
   .option('--drop-comments', 'leave comments and docstrings out of the code')
   .action(async (flags: { units: string[]; tokenizer: string; out: string; maxTokens: number; dropComments?: boolean }) => {
     const started = performance.now();
-    const spec = readTokenizerFile(flags.tokenizer);
-    const lexer = await createLexer(spec.lexer);
-    const tokenizer = new CodeTokenizer(spec.vocabulary, lexer);
-    mkdirSync(dirname(flags.out), { recursive: true });
+    const { spec, lexer, tokenizer } = await openTokenizer(flags.tokenizer, flags.out);
     const writer = new ShardWriter(flags.out);
     const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
     const kinds = [...KINDS];
@@ -131,10 +128,7 @@ program
   .option('--max-tokens <n>', 'tokens per code sequence, [CLS] and [SEP] included', positiveInt, 256)
   .action(async (flags: { units: string[]; tokenizer: string; out: string; maxQueryTokens: number; maxTokens: number }) => {
     const started = performance.now();
-    const spec = readTokenizerFile(flags.tokenizer);
-    const lexer = await createLexer(spec.lexer);
-    const tokenizer = new CodeTokenizer(spec.vocabulary, lexer);
-    mkdirSync(dirname(flags.out), { recursive: true });
+    const { spec, lexer, tokenizer } = await openTokenizer(flags.tokenizer, flags.out);
     const queries = new ShardWriter(`${flags.out}.query`);
     const codes = new ShardWriter(`${flags.out}.code`);
     const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
@@ -198,6 +192,14 @@ program
 
 function print(tokenizer: CodeTokenizer, ids: Int32Array): void {
   process.stdout.write(`${ids.length} tokens\n${[...ids].map((id) => tokenizer.vocabulary.tokens[id]).join(' ')}\n`);
+}
+
+/** The tokenizer file's vocabulary with a lexer for every language, and the output's folder made. */
+async function openTokenizer(path: string, out: string): Promise<{ spec: ReturnType<typeof readTokenizerFile>; lexer: CodeLexer; tokenizer: CodeTokenizer }> {
+  const spec = readTokenizerFile(path);
+  const lexer = await createLexer(spec.lexer);
+  mkdirSync(dirname(out), { recursive: true });
+  return { spec, lexer, tokenizer: new CodeTokenizer(spec.vocabulary, lexer) };
 }
 
 async function createLexer(options: LexerOptions, languages: readonly LanguageId[] = ALL_LANGUAGES): Promise<CodeLexer> {

@@ -1,24 +1,17 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LanguageId } from '../parse/languages';
-import { UnitKind } from '../parse/codeUnit';
+import { CodeUnit } from '../parse/codeUnit';
 import { writeFileAtomic } from './atomicFile';
 import { Int8Vector } from './int8Vectors';
 
 export const INDEX_FORMAT = 'astrolabe-index';
 export const INDEX_FORMAT_VERSION = 1;
 
-/** What the index keeps of a code unit: where it is and what it is (its text stays in the file). */
-export interface IndexedUnit {
-  readonly language: LanguageId;
-  readonly kind: UnitKind;
-  readonly name: string;
-  readonly startLine: number;
-  readonly endLine: number;
-  readonly hash: string;
+/** What the index keeps of a code unit: where it is and what it is (its text stays in the file), and its terms. */
+export type IndexedUnit = Pick<CodeUnit, 'language' | 'kind' | 'name' | 'startLine' | 'endLine' | 'hash'> & {
   /** Its lexical terms (`lexicalTerms`: identifiers split, comments and docstrings included), space-separated. */
   readonly terms: string;
-}
+};
 
 /** A file as last indexed: its stat (to skip unchanged files cheaply) and its units. */
 export interface IndexedFile {

@@ -21,6 +21,9 @@ const ignore = [
   '!dist/extension.js', '!dist/scanWorker.js', '!dist/cli.js',
   '!grammars/*.wasm',
   '!models/**',
+  // Parity data is for checking an export, not for running it.
+  'models/*/parity/**',
+  'models/*/MODEL_CARD.md',
   '!node_modules/onnxruntime-common/**',
   '!node_modules/onnxruntime-node/package.json', '!node_modules/onnxruntime-node/LICENSE', '!node_modules/onnxruntime-node/dist/**',
   `!node_modules/onnxruntime-node/bin/napi-v6/${PLATFORMS[target]}/**`,

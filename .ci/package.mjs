@@ -23,7 +23,6 @@ const ignore = [
   '!models/**',
   // Parity data is for checking an export, not for running it.
   'models/*/parity/**',
-  'models/*/MODEL_CARD.md',
   '!node_modules/onnxruntime-common/**',
   '!node_modules/onnxruntime-node/package.json', '!node_modules/onnxruntime-node/LICENSE', '!node_modules/onnxruntime-node/dist/**',
   `!node_modules/onnxruntime-node/bin/napi-v6/${PLATFORMS[target]}/**`,

@@ -20,6 +20,7 @@ await Promise.all([
   build({ ...common, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: { scanWorker: 'src/core/scan/scanWorker.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { indexWorker: 'src/core/index/indexWorker.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { tokenizer: 'src/cli/tokenizerMain.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
 ]);
-console.log(`build: dist/extension.js, dist/cli.js, dist/scanWorker.js, dist/tokenizer.js${production ? ' (production)' : ''}`);
+console.log(`build: dist/extension.js, dist/cli.js, dist/scanWorker.js, dist/indexWorker.js, dist/tokenizer.js${production ? ' (production)' : ''}`);

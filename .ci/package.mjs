@@ -18,7 +18,7 @@ execFileSync(process.execPath, ['.ci/build.mjs', '--production'], { stdio: 'inhe
 const ignore = [
   '**',
   '!package.json', '!README.md', '!LICENSE',
-  '!dist/extension.js', '!dist/scanWorker.js', '!dist/cli.js',
+  '!dist/extension.js', '!dist/scanWorker.js', '!dist/indexWorker.js', '!dist/cli.js',
   '!grammars/*.wasm',
   '!models/**',
   // Parity data is for checking an export, not for running it.

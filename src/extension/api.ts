@@ -18,4 +18,6 @@ export interface AstrolabeApi {
   lastSummary(): ScanSummary | undefined;
   rescan(): Promise<ScanSummary | undefined>;
   codeUnitsTree(): Promise<ViewNode[]>;
+  /** Resolves when the first indexing for search has finished (or could not run). */
+  whenIndexed(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { CodeSearch } from './codeSearch';
 import { checkEncoder } from './encoderStatus';
+import { SearchMode } from '../core/search/searchIndex';
 import { WorkspaceScan } from './workspaceScan';
 
 export interface CommandContext {
@@ -7,6 +9,7 @@ export interface CommandContext {
   readonly log: vscode.LogOutputChannel;
   /** The encoder folder in effect (setting or bundled). */
   readonly encoderFolder: () => string;
+  readonly search: CodeSearch;
 }
 
 type CommandTable = Record<string, (context: CommandContext, ...args: never[]) => unknown>;
@@ -21,6 +24,9 @@ const COMMANDS = {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   },
   'astrolabe.showLog': ({ log }) => log.show(),
+  // With a query (from another extension or a test), returns the hits instead of opening the picker.
+  'astrolabe.searchCode': async ({ search }, query?: string, mode?: SearchMode) => (query === undefined ? search.showSearchPick() : search.search(query, mode)),
+  'astrolabe.findSimilar': ({ search }) => search.showSimilarPick(),
   'astrolabe.checkEncoder': async ({ log, encoderFolder }) => {
     const summary = await checkEncoder(encoderFolder(), log);
     void vscode.window.showInformationMessage(`Astrolabe: ${summary}`);

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { AstrolabeApi } from './api';
+import { CodeSearch } from './codeSearch';
 import { CodeUnitsView } from './codeUnitsView';
 import { registerCommands, reportError } from './commands';
 import { encoderFolder } from './encoderStatus';
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
   const scan = new WorkspaceScan(context.asAbsolutePath('dist/scanWorker.js'), grammarsDir, log);
   const documents = new OpenDocuments(treeSitter, log);
   const view = new CodeUnitsView(scan, documents);
+  const search = new CodeSearch(context, () => encoderFolder(context), documents, log);
   const rescanInBackground = (): void => {
     scan.scan(vscode.ProgressLocation.Window).catch((error: unknown) => reportError(log, 'workspace scan', error));
   };
@@ -31,7 +33,8 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     view,
     new ScanStatusBar(scan),
     vscode.window.registerTreeDataProvider('astrolabe.codeUnits', view),
-    ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context) }),
+    ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search }),
+    search,
     vscode.workspace.onDidChangeWorkspaceFolders(rescanInBackground),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!SCAN_SETTINGS.some((setting) => event.affectsConfiguration(setting))) return;
@@ -41,12 +44,14 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     { dispose: () => clearTimeout(settingsTimer) },
   );
   rescanInBackground();
+  void search.start();
   log.info(`Astrolabe activated (grammars in ${grammarsDir})`);
 
   return {
     lastSummary: () => (scan.lastReport ? summarize(scan.lastReport) : undefined),
     rescan: () => scan.scan(vscode.ProgressLocation.Notification),
     codeUnitsTree: () => view.render(),
+    whenIndexed: () => search.whenIndexed(),
   };
 }
 

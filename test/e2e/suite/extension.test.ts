@@ -37,6 +37,17 @@ interface AstrolabeApi {
   lastSummary(): ScanSummary | undefined;
   rescan(): Promise<ScanSummary | undefined>;
   codeUnitsTree(): Promise<ViewNode[]>;
+  whenIndexed(): Promise<void>;
+}
+
+interface CodeHit {
+  file: string;
+  name: string;
+  kind: string;
+  startLine: number;
+  endLine: number;
+  score: number;
+  uri: vscode.Uri;
 }
 
 const EXPECTED = {
@@ -294,5 +305,25 @@ describe('Astrolabe in a real VS Code', function () {
     } finally {
       await settings.update('encoder.path', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('indexes the workspace in the background and finds code by words and by meaning; a hit opens its range', async function () {
+    const astrolabe = await api();
+    await astrolabe.whenIndexed();
+    const query = 'euclidean distance between two points';
+    const lexical = await vscode.commands.executeCommand<CodeHit[]>('astrolabe.searchCode', query, 'lexical');
+    assert.ok(lexical && lexical.length > 0, 'lexical search found nothing: was the workspace indexed?');
+    assert.strictEqual(lexical[0]!.name, 'distance');
+    assert.strictEqual(lexical[0]!.file, 'src/geometry.py');
+    const hybrid = await vscode.commands.executeCommand<CodeHit[]>('astrolabe.searchCode', query);
+    assert.ok(hybrid.slice(0, 5).some((hit) => hit.name === 'distance'), `hybrid top 5: ${hybrid.map((hit) => hit.name).join(', ')}`);
+    assert.ok(hybrid.every((hit) => hit.file !== 'build/generated.py'), 'ignored files are not indexed');
+
+    const hit = lexical[0]!;
+    await vscode.commands.executeCommand('astrolabe.revealUnit', hit.uri, hit.startLine, hit.endLine);
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor && editor.document.uri.fsPath === hit.uri.fsPath, 'the hit opened its file');
+    assert.strictEqual(editor.selection.active.line, hit.startLine - 1);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

@@ -1,0 +1,90 @@
+// Entry point of the thread that owns a workspace folder's index: it loads the encoder, keeps the
+// index up to date, and answers queries, so neither indexing nor search ever blocks an editor.
+import { parentPort, workerData } from 'node:worker_threads';
+import { UnitEmbedder } from '../model/unitEmbedder';
+import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
+import { lexicalTerms } from '../search/lexicalTerms';
+import { SearchHit, SearchIndex } from '../search/searchIndex';
+import { IndexStore } from './indexStore';
+import { IndexWorkerMessage, IndexWorkerRequest, IndexWorkerSetup, QueryRequest, WorkerHit } from './indexWorkerProtocol';
+import { updateIndex } from './workspaceIndexer';
+
+const PROGRESS_INTERVAL_MS = 200;
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const setup = workerData as IndexWorkerSetup;
+  const post = (message: IndexWorkerMessage): void => port.postMessage(message);
+  let runtime: TreeSitterRuntime;
+  let embedder: UnitEmbedder;
+  let store: IndexStore;
+  try {
+    runtime = await TreeSitterRuntime.create(setup.grammarsDir);
+    embedder = await UnitEmbedder.load(setup.modelDir, runtime, { threads: setup.threads, dimension: setup.dimension });
+    const opened = IndexStore.open(setup.indexDir, { modelId: embedder.modelId, dimension: embedder.dimension });
+    store = opened.store;
+    post({ type: 'ready', modelId: embedder.modelId, dimension: embedder.dimension, rebuilt: opened.discarded && opened.discarded.reason !== 'missing' ? `${opened.discarded.reason}: ${opened.discarded.detail}` : undefined });
+  } catch (error) {
+    post({ type: 'failed', cancelled: false, message: error instanceof Error ? error.message : String(error) });
+    port.close();
+    return;
+  }
+
+  let index = SearchIndex.fromStore(store);
+  let abort: AbortController | undefined;
+  // Requests are handled one at a time, in order: an update and a query never interleave.
+  let queue = Promise.resolve();
+
+  const update = async (id: number): Promise<void> => {
+    abort = new AbortController();
+    let last = 0;
+    try {
+      const updates = updateIndex(setup.root, store, runtime, embedder, setup.options, abort.signal);
+      let result = await updates.next();
+      while (!result.done) {
+        if (Date.now() - last > PROGRESS_INTERVAL_MS) {
+          last = Date.now();
+          post({ type: 'progress', ...result.value });
+        }
+        result = await updates.next();
+      }
+      index = SearchIndex.fromStore(store);
+      post({ type: 'updated', id, files: store.fileCount, units: store.unitCount, parsed: result.value.parsed, embedded: result.value.embedded, removed: result.value.removed });
+    } catch (error) {
+      // What was embedded before a cancel is committed; search what there is.
+      index = SearchIndex.fromStore(store);
+      post({ type: 'failed', id, cancelled: abort.signal.aborted, message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      abort = undefined;
+    }
+  };
+
+  const answer = async (id: number, vector: Float32Array | undefined, terms: string[], request: QueryRequest): Promise<void> => {
+    try {
+      post({ type: 'hits', id, hits: index.search(vector, terms, request).map(workerHit) });
+    } catch (error) {
+      post({ type: 'failed', id, cancelled: false, message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  port.on('message', (message: IndexWorkerRequest) => {
+    // A cancel must not wait in the queue behind the update it cancels.
+    if (message.type === 'cancel') { abort?.abort(new Error('indexing cancelled')); return; }
+    queue = queue.then(async () => {
+      if (message.type === 'update') await update(message.id);
+      else if (message.type === 'search') {
+        const vector = message.request.mode === 'lexical' ? undefined : await embedder.embedQuery(message.query);
+        await answer(message.id, vector, lexicalTerms(message.query), message.request);
+      } else if (message.type === 'similar') {
+        const [vector] = await embedder.embedUnits([{ text: message.text, language: message.language }]);
+        await answer(message.id, vector, lexicalTerms(message.text), { ...message.request, mode: 'vector' });
+      }
+    });
+  });
+}
+
+function workerHit(hit: SearchHit): WorkerHit {
+  return { file: hit.file, name: hit.unit.name, kind: hit.unit.kind, language: hit.unit.language, startLine: hit.unit.startLine, endLine: hit.unit.endLine, score: hit.score };
+}
+
+void main();

@@ -1,0 +1,46 @@
+import { LanguageId } from '../parse/languages';
+import { ScanOptions } from '../scan/workspaceScanner';
+import { SearchMode } from '../search/searchIndex';
+
+/** What the index worker is started with (workerData). */
+export interface IndexWorkerSetup {
+  readonly root: string;
+  readonly indexDir: string;
+  readonly modelDir: string;
+  readonly grammarsDir: string;
+  readonly options: ScanOptions;
+  readonly dimension?: number;
+  readonly threads: number;
+}
+
+export interface QueryRequest {
+  readonly k: number;
+  readonly mode: SearchMode;
+  readonly languages?: LanguageId[];
+  readonly pathGlob?: string;
+}
+
+/** Main thread to worker. */
+export type IndexWorkerRequest =
+  | { readonly type: 'update'; readonly id: number }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'search'; readonly id: number; readonly query: string; readonly request: QueryRequest }
+  | { readonly type: 'similar'; readonly id: number; readonly text: string; readonly language: LanguageId; readonly request: QueryRequest };
+
+export interface WorkerHit {
+  readonly file: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly language: LanguageId;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly score: number;
+}
+
+/** Worker to main thread. */
+export type IndexWorkerMessage =
+  | { readonly type: 'ready'; readonly modelId: string; readonly dimension: number; readonly rebuilt?: string }
+  | { readonly type: 'progress'; readonly files: number; readonly toParse: number; readonly parsed: number; readonly embedded: number }
+  | { readonly type: 'updated'; readonly id: number; readonly files: number; readonly units: number; readonly parsed: number; readonly embedded: number; readonly removed: number }
+  | { readonly type: 'hits'; readonly id: number; readonly hits: WorkerHit[] }
+  | { readonly type: 'failed'; readonly id?: number; readonly cancelled: boolean; readonly message: string };

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import * as vscode from 'vscode';
+import { IndexCancelledError, IndexWorkerClient } from '../core/index/indexWorkerClient';
+import { QueryRequest, WorkerHit } from '../core/index/indexWorkerProtocol';
+import { languageForEditorId } from '../core/parse/languages';
+import { SearchMode } from '../core/search/searchIndex';
+import { OpenDocuments } from './openDocuments';
+import { scanOptionsFor } from './settings';
+
+/** A search result in a workspace folder. */
+export interface CodeHit extends WorkerHit {
+  readonly uri: vscode.Uri;
+}
+
+const UPDATE_DEBOUNCE_MS = 1500;
+const QUERY_DEBOUNCE_MS = 150;
+
+/**
+ * Search by meaning and by words over the workspace: one index worker per folder (indexing and queries
+ * never run on the extension host's main thread), kept fresh by a file watcher, queried by the
+ * Search Code and Find Similar Code commands.
+ */
+export class CodeSearch implements vscode.Disposable {
+  private readonly clients = new Map<string, { folder: vscode.WorkspaceFolder; client: IndexWorkerClient; updating?: Promise<void> }>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private updateTimer: NodeJS.Timeout | undefined;
+  private firstIndexing: Promise<void> | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly encoderFolder: () => string,
+    private readonly documents: OpenDocuments,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get enabled(): boolean {
+    return vscode.workspace.getConfiguration('astrolabe').get<boolean>('indexing.enabled', true);
+  }
+
+  /** Starts the workers and the first indexing (shown with counts, cancellable), then watches for changes. */
+  start(): Promise<void> {
+    if (!this.enabled) {
+      this.log.info('indexing is off (astrolabe.indexing.enabled)');
+      return Promise.resolve();
+    }
+    for (const folder of vscode.workspace.workspaceFolders?.filter((candidate) => candidate.uri.scheme === 'file') ?? []) {
+      const storage = this.context.storageUri ?? this.context.globalStorageUri;
+      const key = createHash('sha256').update(folder.uri.fsPath).digest('hex').slice(0, 16);
+      const client = new IndexWorkerClient(this.context.asAbsolutePath('dist/indexWorker.js'), {
+        root: folder.uri.fsPath,
+        indexDir: vscode.Uri.joinPath(storage, 'index', key).fsPath,
+        modelDir: this.encoderFolder(),
+        grammarsDir: this.context.asAbsolutePath('grammars'),
+        options: scanOptionsFor(folder),
+        threads: 1,
+      }, () => undefined);
+      this.clients.set(folder.uri.toString(), { folder, client });
+    }
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*');
+    const changed = (): void => {
+      clearTimeout(this.updateTimer);
+      this.updateTimer = setTimeout(() => void this.updateAll(vscode.ProgressLocation.Window), UPDATE_DEBOUNCE_MS);
+    };
+    this.subscriptions.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
+    this.firstIndexing = this.updateAll(vscode.ProgressLocation.Notification);
+    return this.firstIndexing;
+  }
+
+  /** Resolves when the first indexing has finished (or failed, or was cancelled). */
+  whenIndexed(): Promise<void> {
+    return this.firstIndexing ?? Promise.resolve();
+  }
+
+  private async updateAll(location: vscode.ProgressLocation): Promise<void> {
+    await vscode.window.withProgress({ location, title: 'Astrolabe: indexing', cancellable: location === vscode.ProgressLocation.Notification }, async (progress, token) => {
+      for (const entry of this.clients.values()) {
+        const cancel = token.onCancellationRequested(() => entry.client.cancel());
+        try {
+          const ready = await entry.client.ready;
+          if (ready.rebuilt) this.log.info(`${entry.folder.name}: rebuilding the index (${ready.rebuilt})`);
+          progress.report({ message: `${entry.folder.name}: ${ready.modelId}` });
+          const result = await entry.client.update();
+          this.log.info(`${entry.folder.name}: ${result.files} files, ${result.units} units indexed; parsed ${result.parsed}, embedded ${result.embedded}, removed ${result.removed}`);
+        } catch (error) {
+          if (error instanceof IndexCancelledError) this.log.info(`${entry.folder.name}: indexing cancelled; what was embedded is kept, the next update goes on from there`);
+          else this.log.warn(`${entry.folder.name}: search index unavailable: ${error instanceof Error ? error.message : String(error)}`);
+        } finally {
+          cancel.dispose();
+        }
+      }
+    });
+  }
+
+  /** Searches every folder; results best first. */
+  async search(query: string, mode: SearchMode = 'hybrid', k = 20): Promise<CodeHit[]> {
+    const request: QueryRequest = { k, mode };
+    const hits = await Promise.all([...this.clients.values()].map(async ({ folder, client }) => (await client.search(query, request)).map((hit) => toCodeHit(folder, hit))));
+    return hits.flat().sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /** Code like `text` (in `languageId`), across every folder. */
+  async similar(text: string, editorLanguageId: string, k = 20): Promise<CodeHit[]> {
+    const language = languageForEditorId(editorLanguageId)?.id;
+    if (!language) throw new Error(`Astrolabe does not parse ${editorLanguageId}`);
+    const hits = await Promise.all([...this.clients.values()].map(async ({ folder, client }) => (await client.similar(text, language, { k, mode: 'vector' })).map((hit) => toCodeHit(folder, hit))));
+    return hits.flat().sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /** The Search Code quick pick: results update as you type; Enter opens the unit. */
+  async showSearchPick(): Promise<void> {
+    if (this.clients.size === 0) throw new Error(this.enabled ? 'no workspace folder to search' : 'indexing is off (astrolabe.indexing.enabled)');
+    const pick = vscode.window.createQuickPick<HitItem>();
+    pick.placeholder = 'Search code by meaning or by words, e.g. "read a file line by line"';
+    pick.matchOnDescription = false;
+    pick.matchOnDetail = false;
+    let timer: NodeJS.Timeout | undefined;
+    let generation = 0;
+    pick.onDidChangeValue((value) => {
+      clearTimeout(timer);
+      const current = ++generation;
+      if (!value.trim()) { pick.items = []; return; }
+      timer = setTimeout(async () => {
+        pick.busy = true;
+        try {
+          const hits = await this.search(value);
+          if (current === generation) pick.items = await Promise.all(hits.map(hitItem));
+        } catch (error) {
+          this.log.warn(`search failed: ${String(error)}`);
+        } finally {
+          if (current === generation) pick.busy = false;
+        }
+      }, QUERY_DEBOUNCE_MS);
+    });
+    await this.showPick(pick);
+  }
+
+  /** Find Similar Code: on the selection, or the code unit under the cursor. */
+  async showSimilarPick(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) throw new Error('open a file and select code (or put the cursor in a function) to find code like it');
+    let text = editor.document.getText(editor.selection);
+    let origin: { line: number } | undefined;
+    if (!text.trim()) {
+      const line = editor.selection.active.line + 1;
+      const units = (await this.documents.units(editor.document)) ?? [];
+      const unit = units.filter((candidate) => candidate.kind !== 'toplevel' && candidate.startLine <= line && line <= candidate.endLine).sort((a, b) => (a.endLine - a.startLine) - (b.endLine - b.startLine))[0];
+      if (!unit) throw new Error('select code, or put the cursor inside a function or class');
+      text = unit.text;
+      origin = { line: unit.startLine };
+    }
+    const hits = (await this.similar(text, editor.document.languageId)).filter((hit) => !(origin && hit.uri.toString() === editor.document.uri.toString() && hit.startLine === origin.line));
+    const pick = vscode.window.createQuickPick<HitItem>();
+    pick.placeholder = `${hits.length} units like the ${origin ? 'one under the cursor' : 'selection'}`;
+    pick.items = await Promise.all(hits.map(hitItem));
+    await this.showPick(pick);
+  }
+
+  private showPick(pick: vscode.QuickPick<HitItem>): Promise<void> {
+    return new Promise((resolve) => {
+      pick.onDidAccept(async () => {
+        const hit = pick.selectedItems[0]?.hit;
+        pick.hide();
+        if (hit) await vscode.commands.executeCommand('astrolabe.revealUnit', hit.uri, hit.startLine, hit.endLine);
+      });
+      pick.onDidHide(() => { pick.dispose(); resolve(); });
+      pick.show();
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.updateTimer);
+    for (const subscription of this.subscriptions) subscription.dispose();
+    for (const { client } of this.clients.values()) void client.dispose();
+    this.clients.clear();
+  }
+}
+
+interface HitItem extends vscode.QuickPickItem {
+  readonly hit: CodeHit;
+}
+
+function toCodeHit(folder: vscode.WorkspaceFolder, hit: WorkerHit): CodeHit {
+  return { ...hit, uri: vscode.Uri.joinPath(folder.uri, hit.file) };
+}
+
+async function hitItem(hit: CodeHit): Promise<HitItem> {
+  return {
+    label: `$(${hit.kind === 'method' ? 'symbol-method' : hit.kind === 'function' ? 'symbol-function' : 'symbol-class'}) ${hit.name}`,
+    description: `${vscode.workspace.asRelativePath(hit.uri)}:${hit.startLine}  ·  ${hit.score.toFixed(3)}`,
+    detail: await preview(hit),
+    alwaysShow: true,
+    hit,
+  };
+}
+
+/** The unit's first line of code (past comments and decorators), from the file as it is on disk. */
+async function preview(hit: CodeHit): Promise<string> {
+  try {
+    const lines = Buffer.from(await vscode.workspace.fs.readFile(hit.uri)).toString('utf8').split('\n').slice(hit.startLine - 1, hit.endLine);
+    const code = lines.map((line) => line.trim()).find((line) => line && !/^(\/\/|#|\/\*|\*|@)/.test(line));
+    return (code ?? lines[0]?.trim() ?? '').slice(0, 160);
+  } catch {
+    return `${hit.kind}, lines ${hit.startLine}-${hit.endLine}`;
+  }
+}

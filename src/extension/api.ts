@@ -20,4 +20,6 @@ export interface AstrolabeApi {
   codeUnitsTree(): Promise<ViewNode[]>;
   /** Resolves when the first indexing for search has finished (or could not run). */
   whenIndexed(): Promise<void>;
+  /** The Search view as plain labels: results, each with its snippet lines. */
+  searchResultsTree(): Promise<ViewNode[]>;
 }

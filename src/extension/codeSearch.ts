@@ -5,6 +5,7 @@ import { QueryRequest, WorkerHit } from '../core/index/indexWorkerProtocol';
 import { languageForEditorId } from '../core/parse/languages';
 import { SearchMode } from '../core/search/searchIndex';
 import { OpenDocuments } from './openDocuments';
+import { SearchResultsView } from './searchResultsView';
 import { scanOptionsFor } from './settings';
 
 /** A search result in a workspace folder. */
@@ -30,6 +31,7 @@ export class CodeSearch implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly encoderFolder: () => string,
     private readonly documents: OpenDocuments,
+    private readonly results: SearchResultsView,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -106,6 +108,13 @@ export class CodeSearch implements vscode.Disposable {
     return hits.flat().sort((a, b) => b.score - a.score).slice(0, k);
   }
 
+  /** Searches and shows the results in the Search view (for a query given to the command). */
+  async searchAndShow(query: string, mode: SearchMode = 'hybrid'): Promise<CodeHit[]> {
+    const hits = await this.search(query, mode);
+    this.results.show(`"${query}"`, hits);
+    return hits;
+  }
+
   /** The Search Code quick pick: results update as you type; Enter opens the unit. */
   async showSearchPick(): Promise<void> {
     if (this.clients.size === 0) throw new Error(this.enabled ? 'no workspace folder to search' : 'indexing is off (astrolabe.indexing.enabled)');
@@ -123,7 +132,10 @@ export class CodeSearch implements vscode.Disposable {
         pick.busy = true;
         try {
           const hits = await this.search(value);
-          if (current === generation) pick.items = await Promise.all(hits.map(hitItem));
+          if (current === generation) {
+            pick.items = await Promise.all(hits.map(hitItem));
+            this.results.show(`"${value}"`, hits);
+          }
         } catch (error) {
           this.log.warn(`search failed: ${String(error)}`);
         } finally {
@@ -149,6 +161,7 @@ export class CodeSearch implements vscode.Disposable {
       origin = { line: unit.startLine };
     }
     const hits = (await this.similar(text, editor.document.languageId)).filter((hit) => !(origin && hit.uri.toString() === editor.document.uri.toString() && hit.startLine === origin.line));
+    this.results.show(`code like ${origin ? `the unit at line ${origin.line}` : 'the selection'} in ${vscode.workspace.asRelativePath(editor.document.uri)}`, hits);
     const pick = vscode.window.createQuickPick<HitItem>();
     pick.placeholder = `${hits.length} units like the ${origin ? 'one under the cursor' : 'selection'}`;
     pick.items = await Promise.all(hits.map(hitItem));

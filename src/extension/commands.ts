@@ -25,7 +25,7 @@ const COMMANDS = {
   },
   'astrolabe.showLog': ({ log }) => log.show(),
   // With a query (from another extension or a test), returns the hits instead of opening the picker.
-  'astrolabe.searchCode': async ({ search }, query?: string, mode?: SearchMode) => (query === undefined ? search.showSearchPick() : search.search(query, mode)),
+  'astrolabe.searchCode': async ({ search }, query?: string, mode?: SearchMode) => (query === undefined ? search.showSearchPick() : search.searchAndShow(query, mode)),
   'astrolabe.findSimilar': ({ search }) => search.showSimilarPick(),
   'astrolabe.checkEncoder': async ({ log, encoderFolder }) => {
     const summary = await checkEncoder(encoderFolder(), log);

@@ -4,6 +4,7 @@ import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { AstrolabeApi } from './api';
 import { CodeSearch } from './codeSearch';
 import { CodeUnitsView } from './codeUnitsView';
+import { SearchResultsView } from './searchResultsView';
 import { registerCommands, reportError } from './commands';
 import { encoderFolder } from './encoderStatus';
 import { OpenDocuments } from './openDocuments';
@@ -20,7 +21,8 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
   const scan = new WorkspaceScan(context.asAbsolutePath('dist/scanWorker.js'), grammarsDir, log);
   const documents = new OpenDocuments(treeSitter, log);
   const view = new CodeUnitsView(scan, documents);
-  const search = new CodeSearch(context, () => encoderFolder(context), documents, log);
+  const results = new SearchResultsView();
+  const search = new CodeSearch(context, () => encoderFolder(context), documents, results, log);
   const rescanInBackground = (): void => {
     scan.scan(vscode.ProgressLocation.Window).catch((error: unknown) => reportError(log, 'workspace scan', error));
   };
@@ -35,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     vscode.window.registerTreeDataProvider('astrolabe.codeUnits', view),
     ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search }),
     search,
+    results,
+    vscode.window.registerTreeDataProvider('astrolabe.searchResults', results),
     vscode.workspace.onDidChangeWorkspaceFolders(rescanInBackground),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!SCAN_SETTINGS.some((setting) => event.affectsConfiguration(setting))) return;
@@ -52,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     rescan: () => scan.scan(vscode.ProgressLocation.Notification),
     codeUnitsTree: () => view.render(),
     whenIndexed: () => search.whenIndexed(),
+    searchResultsTree: () => results.render(),
   };
 }
 

@@ -233,6 +233,81 @@ async function stageScreenshot(page: Page): Promise<void> {
 }
 
 /** Phase 2: run the command from the command palette like a person and check the status bar. */
+/**
+ * Runs a command from the command palette like a person: F1, type its title, Enter. The palette lists
+ * extension commands once the extension host has registered the manifest, so it is reopened until the
+ * command shows up.
+ */
+async function runPaletteCommand(page: Page, commandTitle: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: commandTitle });
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${commandTitle}`);
+    try {
+      await row.first().waitFor({ state: 'visible', timeout: 3_000 });
+      break;
+    } catch {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) {
+        throw new Error(`the command palette never listed "${commandTitle}"`);
+      }
+      await page.waitForTimeout(500);
+    }
+  }
+  await page.keyboard.press('Enter');
+}
+
+const SEARCH_TITLE = 'Astrolabe: Search Code';
+const SEARCH_QUERY = 'euclidean distance between two points';
+
+/** UI test 2: Search Code from the palette, type a question, the function appears, Enter opens its file. */
+async function runSearchUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
+  const started = Date.now();
+  const title = `UI: "${SEARCH_TITLE}" finds a function by its description and opens it`;
+  const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
+  const page = await context.newPage();
+  const browserLog: string[] = [];
+  watchBrowserConsole(page, browserLog);
+  try {
+    await page.goto(workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await runPaletteCommand(page, SEARCH_TITLE);
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    const hit = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'distance' });
+    // The workspace is indexed in the background after activation; until then a query may find nothing,
+    // so the question is typed again (the picker searches when its text changes).
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 0; ; attempt++) {
+      await input.fill(attempt % 2 === 0 ? SEARCH_QUERY : `${SEARCH_QUERY} `);
+      try {
+        await hit.first().waitFor({ state: 'visible', timeout: 3_000 });
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`no result named "distance" for "${SEARCH_QUERY}" within 60 s`);
+      }
+    }
+    await page.screenshot({ path: path.join(screenshotDir, 'search.png') });
+    await hit.first().click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'geometry.py' }).waitFor({ state: 'visible', timeout: 15_000 });
+    console.log(`  ✔ ${title} (${elapsed(started)})`);
+    console.log(`e2e: screenshot ${path.relative(process.cwd(), path.join(screenshotDir, 'search.png'))}`);
+    return { passed: 1, failed: 0 };
+  } catch (err) {
+    const shot = path.join(screenshotDir, 'search-failure.png');
+    await page.screenshot({ path: shot }).catch(() => undefined);
+    console.error(`  ✖ ${title}\n    ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`    screenshot of the failure: ${shot}`);
+    console.error(`----- browser console (tail) -----\n${browserLog.slice(-20).join('\n')}\n-----`);
+    return { passed: 0, failed: 1 };
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
 async function runUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
   const started = Date.now();
   const title = `UI: "${COMMAND_TITLE}" from the command palette shows the unit count in the status bar`;
@@ -248,28 +323,7 @@ async function runUiTest(context: BrowserContext, server: CodeServer, folder: st
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
 
-    // The palette lists extension commands once the extension host has registered
-    // the manifest; reopen it until the command shows up.
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: COMMAND_TITLE });
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      await page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${COMMAND_TITLE}`);
-      try {
-        await row.first().waitFor({ state: 'visible', timeout: 3_000 });
-        break;
-      } catch {
-        await page.keyboard.press('Escape');
-        if (Date.now() > deadline) {
-          throw new Error(`the command palette never listed "${COMMAND_TITLE}"`);
-        }
-        await page.waitForTimeout(500);
-      }
-    }
-    await page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+    await runPaletteCommand(page, COMMAND_TITLE);
 
     // While a scan runs the item shows progress ("$(sync~spin) 3 files seen, 1 parsed, 2 units");
     // the result is the item whose whole text is "N units" (rendered from "$(compass) N units").
@@ -368,6 +422,17 @@ async function main(): Promise<number> {
     } else {
       total.passed += ui.passed;
       total.failed += ui.failed;
+    }
+
+    const searchContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const search = await withTimeout(runSearchUiTest(searchContext, server, uiWorkspace.dir, extPath), UI_TIMEOUT_MS);
+    await searchContext.close().catch(() => undefined);
+    if (search === 'timeout') {
+      console.error(`e2e: FAILED: the search UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);
+      total.failed += 1;
+    } else {
+      total.passed += search.passed;
+      total.failed += search.failed;
     }
   } catch (err) {
     console.error(`e2e: harness error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

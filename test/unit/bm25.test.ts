@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bm25Index } from '../../src/core/search/bm25';
 import { lexicalTerms } from '../../src/core/search/lexicalTerms';
+import { TopK } from '../../src/core/search/topK';
 
 describe('lexical search', () => {
   it('splits identifiers and words into lower-case terms, keeping whole identifiers too', () => {
@@ -17,5 +18,13 @@ describe('lexical search', () => {
     assert.equal(results[0]!.id, 0);
     assert.deepEqual(index.search(lexicalTerms('retry with backoff'), 1).map((r) => r.id), [2]);
     assert.deepEqual(index.search(['nothing'], 5), []);
+  });
+});
+
+describe('top k', () => {
+  it('keeps the k best of many, best first, ties by id', () => {
+    const top = new TopK(3);
+    for (const [id, score] of [[5, 0.1], [1, 0.9], [7, 0.5], [3, 0.9], [9, 0.2], [2, 0.7]] as const) if (score > top.threshold) top.add(id, score);
+    assert.deepEqual(top.sorted(), [{ id: 1, score: 0.9 }, { id: 3, score: 0.9 }, { id: 2, score: 0.7 }]);
   });
 });

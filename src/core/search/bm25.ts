@@ -1,3 +1,5 @@
+import { TopK } from './topK';
+
 /**
  * Okapi BM25 over term lists: the lexical half of hybrid search, and the baseline retrieval is compared
  * with. Documents are added once; scoring uses an inverted index, so a query touches only the postings
@@ -50,9 +52,8 @@ export class Bm25Index {
         scores.set(id, (scores.get(id) ?? 0) + idf * norm);
       }
     }
-    return [...scores.entries()]
-      .map(([id, score]) => ({ id, score }))
-      .sort((x, y) => y.score - x.score || x.id - y.id)
-      .slice(0, k);
+    const top = new TopK(k);
+    for (const [id, score] of scores) if (score > top.threshold) top.add(id, score);
+    return top.sorted();
   }
 }

@@ -1,8 +1,9 @@
 import picomatch from 'picomatch';
 import { IndexedUnit, IndexStore } from '../index/indexStore';
-import { dotInt8, Int8Vector } from '../index/int8Vectors';
+import { Int8Vector } from '../index/int8Vectors';
 import { LanguageId } from '../parse/languages';
 import { Bm25Index } from './bm25';
+import { TopK } from './topK';
 
 export type SearchMode = 'hybrid' | 'vector' | 'lexical';
 
@@ -33,20 +34,33 @@ const CANDIDATES = 200;
  */
 export class SearchIndex {
   private constructor(
-    private readonly entries: readonly { readonly file: string; readonly unit: IndexedUnit; readonly vector: Int8Vector }[],
+    private readonly entries: readonly { readonly file: string; readonly unit: IndexedUnit }[],
+    /** Every unit's int8 vector, back to back (one contiguous array scans fastest), and its scale. */
+    private readonly codes: Int8Array,
+    private readonly scales: Float32Array,
+    private readonly dimension: number,
     private readonly lexical: Bm25Index,
   ) {}
 
   static fromStore(store: IndexStore): SearchIndex {
-    const entries: { file: string; unit: IndexedUnit; vector: Int8Vector }[] = [];
+    const entries: { file: string; unit: IndexedUnit }[] = [];
+    const vectors: Int8Vector[] = [];
     const lexical = new Bm25Index();
     for (const file of [...store.filePaths()].sort()) {
       for (const unit of store.file(file)!.units) {
-        entries.push({ file, unit, vector: store.vector(unit.hash)! });
+        entries.push({ file, unit });
+        vectors.push(store.vector(unit.hash)!);
         lexical.add(unit.terms.length > 0 ? unit.terms.split(' ') : []);
       }
     }
-    return new SearchIndex(entries, lexical);
+    const dimension = store.identity.dimension;
+    const codes = new Int8Array(entries.length * dimension);
+    const scales = new Float32Array(entries.length);
+    vectors.forEach((vector, id) => {
+      codes.set(vector.codes, id * dimension);
+      scales[id] = vector.scale;
+    });
+    return new SearchIndex(entries, codes, scales, dimension, lexical);
   }
 
   get size(): number {
@@ -58,7 +72,10 @@ export class SearchIndex {
     const allowed = this.filter(options);
     const rrfK = options.rrfK ?? 60;
     const vectorList = options.mode === 'lexical' ? [] : this.vectorRanking(queryVector, allowed, options.mode === 'vector' ? options.k : CANDIDATES);
-    const lexicalList = options.mode === 'vector' ? [] : this.lexical.search(queryTerms, this.entries.length).filter((hit) => allowed(hit.id)).slice(0, options.mode === 'lexical' ? options.k : CANDIDATES);
+    const lexicalLimit = options.mode === 'lexical' ? options.k : CANDIDATES;
+    // With a filter, BM25 must rank everything it matches, since the filter may drop the best.
+    const filtered = options.languages?.length || options.pathGlob;
+    const lexicalList = options.mode === 'vector' ? [] : this.lexical.search(queryTerms, filtered ? this.entries.length : lexicalLimit).filter((hit) => allowed(hit.id)).slice(0, lexicalLimit);
     if (options.mode === 'vector') return vectorList.map(({ id, score }) => this.hit(id, score));
     if (options.mode === 'lexical') return lexicalList.map(({ id, score }) => this.hit(id, score));
     const fused = new Map<number, number>();
@@ -70,11 +87,15 @@ export class SearchIndex {
 
   private vectorRanking(query: Float32Array | undefined, allowed: (id: number) => boolean, k: number): { id: number; score: number }[] {
     if (!query) throw new Error('vector and hybrid search need a query vector (is the encoder loaded?)');
-    // A bounded min-heap would save the sort; at these sizes a partial sort of the scores is as fast.
-    const scored: { id: number; score: number }[] = [];
-    for (let id = 0; id < this.entries.length; id++) if (allowed(id)) scored.push({ id, score: dotInt8(query, this.entries[id]!.vector) });
-    scored.sort((a, b) => b.score - a.score || a.id - b.id);
-    return scored.slice(0, k);
+    const { codes, scales, dimension } = this;
+    const top = new TopK(k);
+    for (let id = 0, base = 0; id < scales.length; id++, base += dimension) {
+      let dot = 0;
+      for (let d = 0; d < dimension; d++) dot += query[d]! * codes[base + d]!;
+      const score = dot * scales[id]!;
+      if (score > top.threshold && allowed(id)) top.add(id, score);
+    }
+    return top.sorted();
   }
 
   private filter(options: SearchOptions): (id: number) => boolean {
@@ -87,8 +108,14 @@ export class SearchIndex {
     };
   }
 
+  /** A unit's stored vector, for tests and for "find similar" from an indexed unit. */
+  vector(id: number): Int8Vector {
+    return { codes: this.codes.subarray(id * this.dimension, (id + 1) * this.dimension), scale: this.scales[id]! };
+  }
+
   private hit(id: number, score: number): SearchHit {
     const entry = this.entries[id]!;
     return { file: entry.file, unit: entry.unit, score };
   }
 }
+

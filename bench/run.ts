@@ -5,6 +5,7 @@ import { BenchRow, formatTable, writeResults } from './benchTable';
 import { benchEncoderParity } from './encoderParity';
 import { benchEncoderQuality } from './encoderQuality';
 import { benchEncoderThroughput } from './encoderThroughput';
+import { benchIndexThroughput } from './indexThroughput';
 import { benchParseThroughput, repoRootFrom } from './parseThroughput';
 import { benchSearchLatency } from './searchLatency';
 import { benchSearchQuality } from './searchQuality';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     ['parse-throughput', () => benchParseThroughput(repoRoot)],
     ['encoder-parity', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderParity(modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
+    ['index-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchIndexThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['search-latency', () => benchSearchLatency()],
     ['search-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchSearchQuality(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],

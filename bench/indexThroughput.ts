@@ -14,8 +14,7 @@ import { BenchRow } from './benchTable';
  * Full indexing of a large real code base (the typescript package's JavaScript), against embedding the
  * same units alone; then re-indexing after an edit to one file; index size on disk; peak memory.
  */
-export async function benchIndexThroughput(repoRoot: string, modelDir: string): Promise<BenchRow[]> {
-  const source = join(repoRoot, 'node_modules', 'typescript', 'lib');
+export async function benchIndexThroughput(repoRoot: string, modelDir: string, source = join(repoRoot, 'node_modules', 'typescript', 'lib')): Promise<BenchRow[]> {
   const work = mkdtempSync(join(tmpdir(), 'astrolabe-index-bench-'));
   try {
     const root = join(work, 'code');
@@ -39,8 +38,9 @@ export async function benchIndexThroughput(repoRoot: string, modelDir: string): 
       for (let i = 0; i < all.length; i += 256) await embedder.embedUnits(all.slice(i, i + 256));
       const embedSeconds = (performance.now() - started) / 1000;
 
-      // Edit one file (append a function) and update.
-      const edited = readdirSync(root).filter((name) => name.endsWith('.js')).sort()[0]!;
+      // Edit one file of median size (append a function) and update: a typical edit, not a 6 MB bundle.
+      const bySize = readdirSync(root).filter((name) => name.endsWith('.js')).sort((a, b) => statSync(join(root, a)).size - statSync(join(root, b)).size);
+      const edited = bySize[Math.floor(bySize.length / 2)]!;
       appendFileSync(join(root, edited), '\nfunction astrolabeBenchEdit(a, b) { return a + b; }\n');
       started = performance.now();
       for await (const _ of updateIndex(root, store, runtime, embedder, options)) { /* progress */ }
@@ -48,7 +48,7 @@ export async function benchIndexThroughput(repoRoot: string, modelDir: string): 
       const indexBytes = readdirSync(join(work, 'index')).reduce((sum, name) => sum + statSync(join(work, 'index', name)).size, 0);
       return [{
         bench: 'index throughput',
-        case: `typescript package lib/: ${store.fileCount} files, ${lines.toLocaleString('en')} lines, ${units.toLocaleString('en')} units (${distinct.size.toLocaleString('en')} distinct), ${embedder.modelId}`,
+        case: `${source.split('/').slice(-2).join('/')}: ${store.fileCount} files, ${lines.toLocaleString('en')} lines, ${units.toLocaleString('en')} units (${distinct.size.toLocaleString('en')} distinct), ${embedder.modelId}`,
         metrics: {
           'lines/s': lines / indexSeconds,
           'units/s': units / indexSeconds,
@@ -56,6 +56,7 @@ export async function benchIndexThroughput(repoRoot: string, modelDir: string): 
           'encoder alone s': embedSeconds,
           'indexing/encoder throughput ratio': embedSeconds / indexSeconds,
           're-index after one edit s': reindexSeconds,
+          'edited file KB': statSync(join(root, edited)).size / 1024,
           'index KB per 1,000 units': indexBytes / 1024 / (units / 1000),
           'peak RSS MB': process.resourceUsage().maxRSS / 1024,
         },

@@ -23,7 +23,7 @@ const QUERY_DEBOUNCE_MS = 150;
  */
 export class CodeSearch implements vscode.Disposable {
   private readonly clients = new Map<string, { folder: vscode.WorkspaceFolder; client: IndexWorkerClient; updating?: Promise<void> }>();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private subscriptions: vscode.Disposable[] = [];
   private updateTimer: NodeJS.Timeout | undefined;
   private firstIndexing: Promise<void> | undefined;
 
@@ -66,6 +66,21 @@ export class CodeSearch implements vscode.Disposable {
     this.subscriptions.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
     this.firstIndexing = this.updateAll(vscode.ProgressLocation.Notification);
     return this.firstIndexing;
+  }
+
+  /** Stops the workers and watcher, then starts again with the current settings (turned off: stays off). */
+  async restart(): Promise<void> {
+    this.stop();
+    await this.start();
+  }
+
+  private stop(): void {
+    clearTimeout(this.updateTimer);
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.subscriptions = [];
+    for (const { client } of this.clients.values()) void client.dispose();
+    this.clients.clear();
+    this.firstIndexing = undefined;
   }
 
   /** Resolves when the first indexing has finished (or failed, or was cancelled). */
@@ -181,10 +196,7 @@ export class CodeSearch implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.updateTimer);
-    for (const subscription of this.subscriptions) subscription.dispose();
-    for (const { client } of this.clients.values()) void client.dispose();
-    this.clients.clear();
+    this.stop();
   }
 }
 

@@ -41,6 +41,8 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     vscode.window.registerTreeDataProvider('astrolabe.searchResults', results),
     vscode.workspace.onDidChangeWorkspaceFolders(rescanInBackground),
     vscode.workspace.onDidChangeConfiguration((event) => {
+      // Turning indexing off stops it now; another encoder means another index.
+      if (event.affectsConfiguration('astrolabe.indexing.enabled') || event.affectsConfiguration('astrolabe.encoder.path')) void search.restart();
       if (!SCAN_SETTINGS.some((setting) => event.affectsConfiguration(setting))) return;
       clearTimeout(settingsTimer);
       settingsTimer = setTimeout(rescanInBackground, 500);

@@ -326,4 +326,20 @@ describe('Astrolabe in a real VS Code', function () {
     assert.strictEqual(editor.selection.active.line, hit.startLine - 1);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  it('astrolabe.indexing.enabled really turns search off, and back on', async function () {
+    const astrolabe = await api();
+    const settings = vscode.workspace.getConfiguration('astrolabe');
+    await settings.update('indexing.enabled', false, vscode.ConfigurationTarget.Global);
+    try {
+      await poll(async () => (await vscode.commands.executeCommand<CodeHit[]>('astrolabe.searchCode', 'distance', 'lexical')) ?? [], (hits) => hits.length === 0, 'search to stop answering once indexing is off');
+    } finally {
+      await settings.update('indexing.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+    const hits = await poll(async () => {
+      await astrolabe.whenIndexed();
+      return (await vscode.commands.executeCommand<CodeHit[]>('astrolabe.searchCode', 'euclidean distance between two points', 'lexical')) ?? [];
+    }, (found) => found.length > 0 && found[0]!.name === 'distance', 'search to come back once indexing is on again');
+    assert.strictEqual(hits[0]!.file, 'src/geometry.py');
+  });
 });

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { IndexStore } from '../../src/core/index/indexStore';
+import { updateIndex } from '../../src/core/index/workspaceIndexer';
+import { defaultEncoderDir } from '../../src/core/model/modelsDir';
+import { UnitEmbedder } from '../../src/core/model/unitEmbedder';
+import { lexicalTerms } from '../../src/core/search/lexicalTerms';
+import { SearchIndex } from '../../src/core/search/searchIndex';
+import { DEFAULT_SCAN_OPTIONS } from '../../src/core/scan/workspaceScanner';
+import { temporaryFolder, treeSitter } from './helpers';
+
+describe('search over an index built with the bundled encoder', () => {
+  let embedder: UnitEmbedder;
+  let index: SearchIndex;
+  let store: IndexStore;
+
+  before(async () => {
+    embedder = await UnitEmbedder.load(defaultEncoderDir(__dirname), await treeSitter(), { threads: 1 });
+    const root = temporaryFolder({ after: (fn) => process.on('exit', fn) });
+    mkdirSync(join(root, 'src'));
+    mkdirSync(join(root, 'lib'));
+    writeFileSync(join(root, 'src', 'files.py'), 'def read_lines(path):\n    """Read a text file line by line."""\n    with open(path) as f:\n        return f.readlines()\n\ndef retry_with_backoff(fn, attempts=5):\n    """Call fn again after failures, waiting longer each time."""\n    import time\n    for i in range(attempts):\n        try:\n            return fn()\n        except Exception:\n            time.sleep(2 ** i)\n');
+    writeFileSync(join(root, 'lib', 'math.ts'), 'export function clamp(x: number, lo: number, hi: number): number {\n  return Math.min(hi, Math.max(lo, x));\n}\n\nexport function mean(values: number[]): number {\n  return values.reduce((a, b) => a + b, 0) / values.length;\n}\n');
+    store = IndexStore.open(temporaryFolder({ after: (fn) => process.on('exit', fn) }), { modelId: embedder.modelId, dimension: embedder.dimension }).store;
+    for await (const _ of updateIndex(root, store, await treeSitter(), embedder, DEFAULT_SCAN_OPTIONS)) { /* progress */ }
+    index = SearchIndex.fromStore(store);
+  });
+  after(async () => { await embedder.dispose(); });
+
+  it('finds by words: identifiers and docstrings are searchable', () => {
+    const hits = index.search(undefined, lexicalTerms('read file lines'), { k: 3, mode: 'lexical' });
+    assert.equal(hits[0]!.unit.name, 'read_lines');
+    assert.equal(hits[0]!.file, 'src/files.py');
+    assert.equal(index.search(undefined, lexicalTerms('backoff'), { k: 3, mode: 'lexical' })[0]!.unit.name, 'retry_with_backoff');
+  });
+
+  it('finds a unit by its own vector first, and filters by language and path', async () => {
+    const clamp = store.file('lib/math.ts')!.units.find((unit) => unit.name === 'clamp')!;
+    const [vector] = await embedder.embedUnits([{ text: 'export function clamp(x: number, lo: number, hi: number): number {\n  return Math.min(hi, Math.max(lo, x));\n}', language: 'typescript' }]);
+    const hits = index.search(vector, [], { k: 4, mode: 'vector' });
+    assert.equal(hits[0]!.unit.hash, clamp.hash);
+    assert.ok(hits[0]!.score > 0.99);
+    assert.ok(index.search(vector, [], { k: 10, mode: 'vector', languages: ['python'] }).every((hit) => hit.unit.language === 'python'));
+    assert.ok(index.search(vector, [], { k: 10, mode: 'vector', pathGlob: 'src/**' }).every((hit) => hit.file.startsWith('src/')));
+  });
+
+  it('fuses the two rankings: what either list ranks first is in the hybrid top results', async () => {
+    const query = 'python retry a call with exponential backoff';
+    const vector = await embedder.embedQuery(query);
+    const terms = lexicalTerms(query);
+    const hybrid = index.search(vector, terms, { k: 3, mode: 'hybrid' }).map((hit) => hit.unit.name);
+    assert.ok(hybrid.includes(index.search(undefined, terms, { k: 1, mode: 'lexical' })[0]!.unit.name));
+    assert.ok(hybrid.includes(index.search(vector, terms, { k: 1, mode: 'vector' })[0]!.unit.name));
+    assert.throws(() => index.search(undefined, terms, { k: 3, mode: 'hybrid' }), /need a query vector/);
+  });
+});

@@ -233,6 +233,15 @@ async function stageScreenshot(page: Page): Promise<void> {
 }
 
 /** Phase 2: run the command from the command palette like a person and check the status bar. */
+/** A failed UI test: its message, a screenshot of the page as it was, and the browser console's last lines. */
+async function reportUiFailure(page: Page, title: string, err: unknown, browserLog: string[], shot: string): Promise<Tally> {
+  await page.screenshot({ path: shot }).catch(() => undefined);
+  console.error(`  ✖ ${title}\n    ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`    screenshot of the failure: ${shot}`);
+  console.error(`----- browser console (tail) -----\n${browserLog.slice(-20).join('\n')}\n-----`);
+  return { passed: 0, failed: 1 };
+}
+
 /**
  * Runs a command from the command palette like a person: F1, type its title, Enter. The palette lists
  * extension commands once the extension host has registered the manifest, so it is reopened until the
@@ -297,12 +306,7 @@ async function runSearchUiTest(context: BrowserContext, server: CodeServer, fold
     console.log(`e2e: screenshot ${path.relative(process.cwd(), path.join(screenshotDir, 'search.png'))}`);
     return { passed: 1, failed: 0 };
   } catch (err) {
-    const shot = path.join(screenshotDir, 'search-failure.png');
-    await page.screenshot({ path: shot }).catch(() => undefined);
-    console.error(`  ✖ ${title}\n    ${err instanceof Error ? err.message : String(err)}`);
-    console.error(`    screenshot of the failure: ${shot}`);
-    console.error(`----- browser console (tail) -----\n${browserLog.slice(-20).join('\n')}\n-----`);
-    return { passed: 0, failed: 1 };
+    return reportUiFailure(page, title, err, browserLog, path.join(screenshotDir, 'search-failure.png'));
   } finally {
     await page.close().catch(() => undefined);
   }
@@ -359,12 +363,7 @@ async function runUiTest(context: BrowserContext, server: CodeServer, folder: st
     console.log(`e2e: screenshot ${path.relative(process.cwd(), shot) || shot}`);
     return { passed: 1, failed: 0 };
   } catch (err) {
-    const shot = path.join(screenshotDir, 'rescan-failure.png');
-    await page.screenshot({ path: shot }).catch(() => undefined);
-    console.error(`  ✖ ${title}\n    ${err instanceof Error ? err.message : String(err)}`);
-    console.error(`    screenshot of the failure: ${shot}`);
-    console.error(`----- browser console (tail) -----\n${browserLog.slice(-20).join('\n')}\n-----`);
-    return { passed: 0, failed: 1 };
+    return reportUiFailure(page, title, err, browserLog, path.join(screenshotDir, 'rescan-failure.png'));
   } finally {
     await page.close().catch(() => undefined);
   }

@@ -12,11 +12,3 @@ export function quantizeVector(vector: ArrayLike<number>): Int8Vector {
   for (let i = 0; i < vector.length; i++) codes[i] = Math.round(vector[i]! / scale);
   return { codes, scale };
 }
-
-/** Dot product of a float query with a stored vector (cosine, for unit vectors). */
-export function dotInt8(query: Float32Array, vector: Int8Vector): number {
-  let sum = 0;
-  const { codes } = vector;
-  for (let i = 0; i < codes.length; i++) sum += query[i]! * codes[i]!;
-  return sum * vector.scale;
-}

@@ -108,11 +108,6 @@ export class SearchIndex {
     };
   }
 
-  /** A unit's stored vector, for tests and for "find similar" from an indexed unit. */
-  vector(id: number): Int8Vector {
-    return { codes: this.codes.subarray(id * this.dimension, (id + 1) * this.dimension), scale: this.scales[id]! };
-  }
-
   private hit(id: number, score: number): SearchHit {
     const entry = this.entries[id]!;
     return { file: entry.file, unit: entry.unit, score };

@@ -66,6 +66,13 @@ def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int,
     return float((1.0 / ranks.float()).mean())
 
 
+def cooldown(args, elapsed_minutes: float) -> float:
+    """Learning-rate factor: 1 until the last --cooldown-minutes of the budget, then linearly down to 0.1."""
+    if args.cooldown_minutes <= 0:
+        return 1.0
+    return max(0.1, min(1.0, (args.minutes - elapsed_minutes) / args.cooldown_minutes))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=Path, required=True)
@@ -77,6 +84,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--dimensions", default="64,128,256")
     parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--cooldown-minutes", type=float, default=0.0,
+                        help="decay the learning rate linearly to a tenth over the budget's last minutes")
     parser.add_argument("--max-steps", type=int, default=1_000_000)
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
     parser.add_argument("--log-every", type=int, default=25)
@@ -119,7 +128,7 @@ def main() -> None:
     encoder.train()
     while run.running(args.max_steps):
         for group in optimizer.param_groups:
-            group["lr"] = args.lr * min(1.0, (run.state["step"] + 1) / args.warmup)
+            group["lr"] = args.lr * min(1.0, (run.state["step"] + 1) / args.warmup) * cooldown(args, run.elapsed_minutes)
         picks = rng.sample(range(len(train_q)), args.batch)
         queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)])
         codes = embed(encoder, *[t.to(args.device) for t in padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)])

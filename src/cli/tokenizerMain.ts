@@ -1,13 +1,16 @@
 // The tokenizer's command line for the training side (bundled to dist/tokenizer.js):
 //   train   learn a vocabulary from units JSONL files and write a tokenizer file
 //   shards  tokenize units JSONL into a binary shard that Python memory-maps
-//   pairs   mine (documentation, code) pairs and write aligned query and code shards
+//   pairs   mine (documentation, code) and (code, rewritten code) pairs and write aligned query and code shards
 //   encode  show how a file or a query is tokenized (for debugging)
 import { Command } from 'commander';
 import { positiveInt, runCommandLine, UsageError } from './commandLine';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import type { Parser } from 'web-tree-sitter';
+import { rewriteCode, seededRandom } from '../core/parse/codeRewrites';
+import { unitDocumentation } from '../core/parse/docComments';
 import { documentationPairs } from '../core/parse/documentationPairs';
 import { findGrammarsDir } from '../core/parse/grammarsDir';
 import { LANGUAGES, LanguageId, languageForPath } from '../core/parse/languages';
@@ -120,48 +123,73 @@ program
 
 program
   .command('pairs')
-  .description('mine (documentation, code) pairs from units and write aligned shards <out>.query.* and <out>.code.*')
+  .description('mine (documentation, code) and (code, rewritten code) pairs from units; write aligned shards <out>.query.* and <out>.code.*')
   .requiredOption('--units <jsonl...>', 'units JSONL files')
   .requiredOption('--tokenizer <file>', 'tokenizer file (from train)')
   .requiredOption('--out <prefix>', 'output path without extension, e.g. pairs/train')
-  .option('--max-query-tokens <n>', 'tokens per query, [CLS] and [SEP] included', positiveInt, 64)
+  .option('--max-query-tokens <n>', 'tokens per documentation query, [CLS] and [SEP] included', positiveInt, 64)
   .option('--max-tokens <n>', 'tokens per code sequence, [CLS] and [SEP] included', positiveInt, 256)
-  .action(async (flags: { units: string[]; tokenizer: string; out: string; maxQueryTokens: number; maxTokens: number }) => {
+  .option('--rewrite-share <fraction>', 'share of functions and methods that also give a (code, rewritten code) pair', fraction, 0)
+  .action(async (flags: { units: string[]; tokenizer: string; out: string; maxQueryTokens: number; maxTokens: number; rewriteShare: number }) => {
     const started = performance.now();
     const { spec, lexer, tokenizer } = await openTokenizer(flags.tokenizer, flags.out);
+    const runtime = await TreeSitterRuntime.create(findGrammarsDir(__dirname));
+    const parsers = new Map<LanguageId, Parser>();
     const queries = new ShardWriter(`${flags.out}.query`);
     const codes = new ShardWriter(`${flags.out}.code`);
     const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
     const seen = new Set<string>();
     let units = 0;
     let duplicates = 0;
+    let rewrites = 0;
     try {
       for await (const unit of readUnitLines(flags.units, problems)) {
         units++;
+        // Both sides record the unit's line, so a pair can be traced back to its source; kind 1 marks a rewrite pair.
+        const info = { unit: unit.index, package: 0, language: LANGUAGE_TAGS.indexOf(unit.language), kind: 0 };
+        const add = (query: Int32Array, code: Int32Array, key: string): void => {
+          if (seen.has(key)) { duplicates++; return; }
+          seen.add(key);
+          queries.add(query, info);
+          codes.add(code, info);
+        };
         for (const pair of documentationPairs(unit.text, unit.language, unit.kind)) {
           const key = createHash('sha256').update(pair.query).update('\0').update(pair.code).digest('hex');
-          if (seen.has(key)) { duplicates++; continue; }
-          seen.add(key);
-          // Both sides record the unit's line, so a pair can be traced back to its source.
-          const info = { unit: unit.index, package: 0, language: LANGUAGE_TAGS.indexOf(unit.language), kind: 0 };
-          queries.add(tokenizer.encodeText(pair.query, flags.maxQueryTokens).ids, info);
-          codes.add(tokenizer.encodeUnit(pair.code, unit.language, flags.maxTokens).ids, info);
+          add(tokenizer.encodeText(pair.query, flags.maxQueryTokens).ids, tokenizer.encodeUnit(pair.code, unit.language, flags.maxTokens).ids, key);
         }
-        if (units % 20000 === 0) progress(`${units} units, ${queries.sequences} pairs`);
+        const digest = createHash('sha256').update(unit.text).digest();
+        if ((unit.kind === 'function' || unit.kind === 'method') && digest.readUInt32BE(0) / 2 ** 32 < flags.rewriteShare) {
+          // Documentation removed from both sides: identical comments would make the pair trivial.
+          const code = unitDocumentation(unit.text, unit.language)?.code ?? unit.text;
+          let parser = parsers.get(unit.language);
+          if (!parser) parsers.set(unit.language, (parser = await runtime.createParser(unit.language)));
+          const rewrite = code.split('\n').length >= 3 ? rewriteCode(parser, code, unit.language, seededRandom(digest.readUInt32BE(4))) : undefined;
+          if (rewrite) {
+            const before = queries.sequences;
+            info.kind = 1;
+            add(tokenizer.encodeUnit(code, unit.language, flags.maxTokens).ids, tokenizer.encodeUnit(rewrite.code, unit.language, flags.maxTokens).ids, `rewrite\0${digest.toString('hex')}`);
+            rewrites += queries.sequences - before;
+          }
+        }
+        if (units % 20000 === 0) progress(`${units} units, ${queries.sequences} pairs (${rewrites} rewrites)`);
       }
     } finally {
       lexer.dispose();
+      for (const parser of parsers.values()) parser.delete();
       const metadata = {
         tokenizer: { file: basename(flags.tokenizer), sha256: sha256(flags.tokenizer), vocabSize: spec.vocabulary.size },
         sources: flags.units.map((file) => basename(file)),
         languages: LANGUAGE_TAGS,
+        kinds: ['documentation', 'rewrite'],
+        rewriteShare: flags.rewriteShare,
         skipped: problems,
       };
-      queries.close({ ...metadata, side: 'query', maxTokens: flags.maxQueryTokens });
+      queries.close({ ...metadata, side: 'query', maxTokens: flags.rewriteShare > 0 ? Math.max(flags.maxQueryTokens, flags.maxTokens) : flags.maxQueryTokens });
       codes.close({ ...metadata, side: 'code', maxTokens: flags.maxTokens });
     }
     const elapsed = (performance.now() - started) / 1000;
-    progress(`${units} units gave ${queries.sequences} pairs (${duplicates} duplicates skipped) in ${elapsed.toFixed(1)} s; wrote ${flags.out}.{query,code}.{bin,idx,json}${problemText(problems)}`);
+    progress(`${units} units gave ${queries.sequences} pairs, ${rewrites} of them rewrites (${duplicates} duplicates skipped) in ${elapsed.toFixed(1)} s; ` +
+      `wrote ${flags.out}.{query,code}.{bin,idx,json}${problemText(problems)}`);
   });
 
 program
@@ -205,6 +233,12 @@ async function openTokenizer(path: string, out: string): Promise<{ spec: ReturnT
 async function createLexer(options: LexerOptions, languages: readonly LanguageId[] = ALL_LANGUAGES): Promise<CodeLexer> {
   const runtime = await TreeSitterRuntime.create(findGrammarsDir(__dirname));
   return CodeLexer.create(runtime, languages, options);
+}
+
+function fraction(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || number > 1) throw new UsageError(`expected a fraction from 0 to 1, got "${value}"`);
+  return number;
 }
 
 function sha256(file: string): string {

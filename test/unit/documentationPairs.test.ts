@@ -3,11 +3,15 @@ import { describe, it } from 'node:test';
 import { documentationPairs, searchStyle } from '../../src/core/parse/documentationPairs';
 
 describe('documentation pairs', () => {
-  it('pairs a documented function with its undocumented code, plus a search-style query', () => {
+  it('pairs the summary with the undocumented code, and a search-style query with the unit as indexed', () => {
     const text = 'def count_lines(path):\n    """Returns the number of lines in a file."""\n    with open(path) as f:\n        return sum(1 for _ in f)\n';
-    const pairs = documentationPairs(text, 'python', 'function');
-    assert.deepEqual(pairs.map((pair) => pair.query), ['Returns the number of lines in a file.', 'python number of lines in a file']);
-    for (const pair of pairs) assert.ok(!pair.code.includes('Returns the number'), 'the summary is not in the code');
+    const [written, searchStyled, ...rest] = documentationPairs(text, 'python', 'function');
+    assert.equal(rest.length, 0);
+    assert.equal(written?.query, 'Returns the number of lines in a file.');
+    assert.ok(!written.code.includes('Returns the number'), 'the summary is not in its code');
+    assert.ok(written.code.includes('with open(path) as f:'));
+    assert.equal(searchStyled?.query, 'python number of lines in a file');
+    assert.equal(searchStyled.code, text);
   });
 
   it('skips classes, boilerplate, one-word summaries and trivial code', () => {

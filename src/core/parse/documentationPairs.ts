@@ -4,7 +4,11 @@ import { LanguageId } from './languages';
 /** A (question, code) training pair for retrieval: what the documentation says the code does, and the code. */
 export interface DocumentationPair {
   readonly query: string;
-  /** The code with its documentation removed, so the model cannot match by copying the summary. */
+  /**
+   * For the summary as written, the code with its documentation removed, so that the model learns what
+   * code does rather than copying the summary; for the search-style variant, the unit as Astrolabe
+   * indexes it, documentation included, since that is what a search meets.
+   */
   readonly code: string;
 }
 
@@ -16,7 +20,7 @@ const LANGUAGE_NAMES: Record<LanguageId, string> = {
 /**
  * Pairs for one documented function or method: its summary sentence as written, and a shorter,
  * search-style variant (lower case, no leading "Returns"/"This function", the language named), which
- * is how people phrase queries (CoSQA's queries are web searches). Undefined when the unit has no
+ * is how people phrase queries (web searches), paired with the documented unit. Empty when the unit has no
  * usable documentation: too short or long, boilerplate, or code too small to be worth finding.
  */
 export function documentationPairs(text: string, language: LanguageId, kind: string): DocumentationPair[] {
@@ -30,7 +34,7 @@ export function documentationPairs(text: string, language: LanguageId, kind: str
   if (codeLines.length < 2) return [];
   const pairs: DocumentationPair[] = [{ query: summary, code: documentation.code }];
   const variant = searchStyle(summary, language);
-  if (variant !== summary.toLowerCase() && variant.split(' ').length >= 2) pairs.push({ query: variant, code: documentation.code });
+  if (variant !== summary.toLowerCase() && variant.split(' ').length >= 2) pairs.push({ query: variant, code: text });
   return pairs;
 }
 

@@ -79,7 +79,7 @@ program
     process.once('SIGINT', () => abort.abort(new Error('interrupted; what was embedded is kept')));
     const indexed = await indexFolder(root, flags.indexDir ? resolve(flags.indexDir) : defaultIndexDir(root), modelDirOf(flags.model), DEFAULT_SCAN_OPTIONS, findGrammarsDir(__dirname), flags.dimension, abort.signal);
     process.stderr.write(`${indexSummary(indexed)}\n`);
-    await indexed.embedder.dispose();
+    await indexed.embedder?.dispose();
   });
 
 program
@@ -107,15 +107,15 @@ program
       const index = SearchIndex.fromStore(indexed.store);
       const options = { k: flags.k, mode: flags.mode as SearchMode, languages: flags.language as LanguageId[] | undefined, pathGlob: flags.path };
       if (flags.queries) {
-        const count = await runQueryFile(resolve(flags.queries), index, indexed.embedder, options, writeLine);
+        const count = await runQueryFile(resolve(flags.queries), index, indexed.embedder, options, writeLine, indexed.encoderProblem);
         process.stderr.write(`${count} queries over ${index.size} units\n`);
       } else {
-        const hits = await runQuery(index, indexed.embedder, query!, options);
+        const hits = await runQuery(index, indexed.embedder, query!, options, indexed.encoderProblem);
         if (flags.json) writeLine(JSON.stringify({ query, results: hits.map(hitJson) }));
         else process.stdout.write(hits.map((hit, rank) => `${String(rank + 1).padStart(3)}. ${hit.score.toFixed(4)}  ${hit.file}:${hit.unit.startLine}-${hit.unit.endLine}  ${hit.unit.kind} ${hit.unit.name}`).join('\n') + '\n');
       }
     } finally {
-      await indexed.embedder.dispose();
+      await indexed.embedder?.dispose();
     }
     await flushStdout();
   });

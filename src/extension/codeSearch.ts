@@ -95,6 +95,7 @@ export class CodeSearch implements vscode.Disposable {
         try {
           const ready = await entry.client.ready;
           if (ready.rebuilt) this.log.info(`${entry.folder.name}: rebuilding the index (${ready.rebuilt})`);
+          if (ready.encoderProblem) this.log.warn(`${entry.folder.name}: the encoder did not load (${ready.encoderProblem}); search works by words only until it does`);
           progress.report({ message: `${entry.folder.name}: ${ready.modelId}` });
           const result = await entry.client.update();
           this.log.info(`${entry.folder.name}: ${result.files} files, ${result.units} units indexed; parsed ${result.parsed}, embedded ${result.embedded}, removed ${result.removed}`);

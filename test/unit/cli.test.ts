@@ -88,3 +88,22 @@ describe('astrolabe bench', () => {
     assert.match(astrolabe('bench', root, '--model', join(root, 'no-model')).stdout, /no encoder found/);
   });
 });
+
+describe('astrolabe search without an encoder', () => {
+  it('searches by words, names the missing file, and refuses vector-only search', (t) => {
+    const root = temporaryFolder(t);
+    mkdirSync(join(root, 'src'));
+    writeFileSync(join(root, 'src', 'retry.py'), 'def retry_with_backoff(call, attempts):\n    for attempt in range(attempts):\n        try:\n            return call()\n        except OSError:\n            sleep(2 ** attempt)\n');
+    writeFileSync(join(root, 'src', 'lines.py'), 'def count_lines(path):\n    with open(path) as f:\n        return sum(1 for _ in f)\n');
+    const noModel = join(root, 'no-model');
+    const indexDir = join(root, 'index');
+    const found = astrolabe('search', join(root, 'src'), 'retry with backoff', '--model', noModel, '--index-dir', indexDir, '--json');
+    assert.equal(found.status, 0, found.stderr);
+    assert.match(found.stderr, new RegExp(`encoder file ${join(noModel, 'config.json').replace(/[/\\]/g, '.')}: missing`));
+    const results = (JSON.parse(found.stdout) as { results: { file: string; name: string }[] }).results;
+    assert.equal(results[0]?.name, 'retry_with_backoff');
+    const vector = astrolabe('search', join(root, 'src'), 'retry', '--mode', 'vector', '--model', noModel, '--index-dir', indexDir);
+    assert.equal(vector.status, 1);
+    assert.match(vector.stderr, /vector search needs the encoder, which did not load/);
+  });
+});

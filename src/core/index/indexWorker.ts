@@ -7,6 +7,7 @@ import { lexicalTerms } from '../search/lexicalTerms';
 import { SearchHit, SearchIndex } from '../search/searchIndex';
 import { IndexStore } from './indexStore';
 import { IndexWorkerMessage, IndexWorkerRequest, IndexWorkerSetup, QueryRequest, WorkerHit } from './indexWorkerProtocol';
+import { isEncoderUnavailable, LEXICAL_ONLY, NO_VECTORS } from './lexicalOnly';
 import { updateIndex } from './workspaceIndexer';
 
 const PROGRESS_INTERVAL_MS = 200;
@@ -16,14 +17,24 @@ async function main(): Promise<void> {
   const setup = workerData as IndexWorkerSetup;
   const post = (message: IndexWorkerMessage): void => port.postMessage(message);
   let runtime: TreeSitterRuntime;
-  let embedder: UnitEmbedder;
+  // Undefined when the encoder cannot load: the index is then lexical-only and says why.
+  let embedder: UnitEmbedder | undefined;
+  let encoderProblem: string | undefined;
   let store: IndexStore;
   try {
     runtime = await TreeSitterRuntime.create(setup.grammarsDir);
-    embedder = await UnitEmbedder.load(setup.modelDir, runtime, { threads: setup.threads, dimension: setup.dimension });
-    const opened = IndexStore.open(setup.indexDir, { modelId: embedder.modelId, dimension: embedder.dimension });
+    try {
+      embedder = await UnitEmbedder.load(setup.modelDir, runtime, { threads: setup.threads, dimension: setup.dimension });
+    } catch (error) {
+      if (!isEncoderUnavailable(error)) throw error;
+      encoderProblem = error.message;
+    }
+    const opened = IndexStore.open(setup.indexDir, embedder ? { modelId: embedder.modelId, dimension: embedder.dimension } : LEXICAL_ONLY);
     store = opened.store;
-    post({ type: 'ready', modelId: embedder.modelId, dimension: embedder.dimension, rebuilt: opened.discarded && opened.discarded.reason !== 'missing' ? `${opened.discarded.reason}: ${opened.discarded.detail}` : undefined });
+    post({
+      type: 'ready', modelId: store.identity.modelId, dimension: store.identity.dimension, encoderProblem,
+      rebuilt: opened.discarded && opened.discarded.reason !== 'missing' ? `${opened.discarded.reason}: ${opened.discarded.detail}` : undefined,
+    });
   } catch (error) {
     post({ type: 'failed', cancelled: false, message: error instanceof Error ? error.message : String(error) });
     port.close();
@@ -39,7 +50,7 @@ async function main(): Promise<void> {
     abort = new AbortController();
     let last = 0;
     try {
-      const updates = updateIndex(setup.root, store, runtime, embedder, setup.options, abort.signal);
+      const updates = updateIndex(setup.root, store, runtime, embedder ?? NO_VECTORS, setup.options, abort.signal);
       let result = await updates.next();
       while (!result.done) {
         if (Date.now() - last > PROGRESS_INTERVAL_MS) {
@@ -73,9 +84,19 @@ async function main(): Promise<void> {
     queue = queue.then(async () => {
       if (message.type === 'update') await update(message.id);
       else if (message.type === 'search') {
+        if (!embedder) {
+          // Words only; a request for vectors alone cannot be answered.
+          if (message.request.mode === 'vector') post({ type: 'failed', id: message.id, cancelled: false, message: `vector search needs the encoder, which did not load: ${encoderProblem}` });
+          else await answer(message.id, undefined, lexicalTerms(message.query), { ...message.request, mode: 'lexical' });
+          return;
+        }
         const vector = message.request.mode === 'lexical' ? undefined : await embedder.embedQuery(message.query);
         await answer(message.id, vector, lexicalTerms(message.query), message.request);
       } else if (message.type === 'similar') {
+        if (!embedder) {
+          post({ type: 'failed', id: message.id, cancelled: false, message: `finding similar code needs the encoder, which did not load: ${encoderProblem}` });
+          return;
+        }
         const [vector] = await embedder.embedUnits([{ text: message.text, language: message.language }]);
         await answer(message.id, vector, lexicalTerms(message.text), { ...message.request, mode: 'vector' });
       }

@@ -19,11 +19,11 @@ export class IndexWorkerClient {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  readonly ready: Promise<{ modelId: string; dimension: number; rebuilt?: string }>;
+  readonly ready: Promise<{ modelId: string; dimension: number; rebuilt?: string; encoderProblem?: string }>;
 
   constructor(workerScript: string, setup: IndexWorkerSetup, private readonly onProgress: (progress: Extract<IndexWorkerMessage, { type: 'progress' }>) => void) {
     this.worker = new Worker(workerScript, { workerData: setup });
-    let readyResolve!: (value: { modelId: string; dimension: number; rebuilt?: string }) => void;
+    let readyResolve!: (value: { modelId: string; dimension: number; rebuilt?: string; encoderProblem?: string }) => void;
     let readyReject!: (error: Error) => void;
     this.ready = new Promise((resolve, reject) => { readyResolve = resolve; readyReject = reject; });
     this.ready.catch(() => undefined); // observed by whoever awaits it

@@ -39,7 +39,7 @@ export interface WorkerHit {
 
 /** Worker to main thread. */
 export type IndexWorkerMessage =
-  | { readonly type: 'ready'; readonly modelId: string; readonly dimension: number; readonly rebuilt?: string }
+  | { readonly type: 'ready'; readonly modelId: string; readonly dimension: number; readonly rebuilt?: string; readonly encoderProblem?: string }
   | { readonly type: 'progress'; readonly files: number; readonly toParse: number; readonly parsed: number; readonly embedded: number }
   | { readonly type: 'updated'; readonly id: number; readonly files: number; readonly units: number; readonly parsed: number; readonly embedded: number; readonly removed: number }
   | { readonly type: 'hits'; readonly id: number; readonly hits: WorkerHit[] }

@@ -1,10 +1,12 @@
 // Packages the extension for one platform: `node .ci/package.mjs [linux-x64|linux-arm64|darwin-arm64|win32-x64|win32-arm64]`.
-// The .vsix carries the bundled code, the grammars, and only that platform's onnxruntime binaries.
+// The .vsix carries the bundled code, the grammars, and only that platform's onnxruntime and usearch binaries.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PLATFORMS = { 'linux-x64': 'linux/x64', 'linux-arm64': 'linux/arm64', 'darwin-arm64': 'darwin/arm64', 'win32-x64': 'win32/x64', 'win32-arm64': 'win32/arm64' };
+// usearch's prebuilt folders (node-gyp-build's names); it has none for Windows, where search stays exact.
+const USEARCH_PREBUILDS = { 'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'darwin-arm64': 'darwin-arm64+x64' };
 const target = process.argv[2] ?? 'linux-x64';
 if (!(target in PLATFORMS)) {
   console.error(`package: unknown target ${target}; one of ${Object.keys(PLATFORMS).join(', ')}`);
@@ -20,12 +22,18 @@ const ignore = [
   '!package.json', '!README.md', '!LICENSE',
   '!dist/extension.js', '!dist/scanWorker.js', '!dist/indexWorker.js', '!dist/cli.js',
   '!grammars/*.wasm',
+  // The syntax probe's webview script and styles.
+  '!media/**',
   '!models/**',
   // Parity data is for checking an export, not for running it.
   'models/*/parity/**',
   '!node_modules/onnxruntime-common/**',
   '!node_modules/onnxruntime-node/package.json', '!node_modules/onnxruntime-node/LICENSE', '!node_modules/onnxruntime-node/dist/**',
   `!node_modules/onnxruntime-node/bin/napi-v6/${PLATFORMS[target]}/**`,
+  // usearch (the HNSW index) and what its loader requires at run time; not its C++ sources.
+  '!node_modules/usearch/package.json', '!node_modules/usearch/LICENSE', '!node_modules/usearch/javascript/dist/cjs/**',
+  ...(USEARCH_PREBUILDS[target] ? [`!node_modules/usearch/prebuilds/${USEARCH_PREBUILDS[target]}/**`] : []),
+  '!node_modules/node-gyp-build/**', '!node_modules/bindings/**', '!node_modules/file-uri-to-path/**',
 ];
 mkdirSync('dist', { recursive: true });
 const ignoreFile = join('dist', `vscodeignore-${target}`);
@@ -36,7 +44,7 @@ execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', igno
 // Check what went in: no other platform's native code.
 const listing = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' }).split('\n');
 const native = listing.filter((entry) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(entry));
-const foreign = native.filter((entry) => !entry.includes(`/bin/napi-v6/${PLATFORMS[target]}/`));
+const foreign = native.filter((entry) => !entry.includes(`/bin/napi-v6/${PLATFORMS[target]}/`) && !(USEARCH_PREBUILDS[target] && entry.includes(`/usearch/prebuilds/${USEARCH_PREBUILDS[target]}/`)));
 if (foreign.length > 0) {
   console.error(`package: ${out} carries other platforms' binaries:\n  ${foreign.join('\n  ')}`);
   process.exit(1);

@@ -1,7 +1,9 @@
 // `npm run bench`: runs the benchmarks, prints one table, writes bench/results/<name>.json.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAstProbe } from './astProbe';
 import { BenchRow, formatTable, writeResults } from './benchTable';
+import { benchCloneDetection } from './cloneDetection';
 import { benchEncoderParity } from './encoderParity';
 import { benchEncoderQuality } from './encoderQuality';
 import { benchEncoderThroughput } from './encoderThroughput';
@@ -24,6 +26,8 @@ async function main(): Promise<void> {
     ['index-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchIndexThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['search-latency', () => benchSearchLatency()],
     ['search-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchSearchQuality(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
+    ['ast-probe', async () => (existsSync(join(modelDir, 'config.json')) ? benchAstProbe(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
+    ['clone-detection', async () => (existsSync(join(modelDir, 'config.json')) ? benchCloneDetection(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];
   // --results DIR keeps a comparison run (e.g. a random-weights baseline) apart from bench/results.

@@ -4,8 +4,8 @@ import { Encoder } from '../core/model/encoder';
 import { CodeUnit } from '../core/parse/codeUnit';
 import { LANGUAGES } from '../core/parse/languages';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
-import { emptyReport, recordParsed, recordSkip } from '../core/scan/scanReport';
-import { scanFolder, ScanOptions } from '../core/scan/workspaceScanner';
+import { scanRoots } from '../core/scan/scanRoots';
+import { ScanOptions } from '../core/scan/workspaceScanner';
 import { loadCodeTokenizer } from '../core/tokenize/tokenizerFile';
 
 export interface BenchResult {
@@ -17,19 +17,15 @@ export interface BenchResult {
 /** How fast Astrolabe scans and embeds the user's own code: one pass, this machine, as it is now. */
 export async function benchFolder(root: string, options: ScanOptions, grammarsDir: string, modelDir: string, embedUnits: number, threads: number): Promise<BenchResult> {
   const runtime = await TreeSitterRuntime.create(grammarsDir);
-  const report = emptyReport();
   let bytes = 0;
   const sample: CodeUnit[] = [];
   const started = performance.now();
-  for await (const scanned of scanFolder(root, runtime, options)) {
-    if (scanned.type === 'skipped') {
-      recordSkip(report, { root, file: scanned.file, reason: scanned.reason, detail: scanned.detail });
-      continue;
-    }
-    recordParsed(report, scanned.units.length, scanned.hasSyntaxErrors);
-    bytes += scanned.bytes;
-    for (const unit of scanned.units) if (sample.length < embedUnits) sample.push(unit);
-  }
+  const report = await scanRoots([{ name: root, path: root }], runtime, options, {
+    onParsed: (_, parsed) => {
+      bytes += parsed.bytes;
+      for (const unit of parsed.units) if (sample.length < embedUnits) sample.push(unit);
+    },
+  });
   const scanSeconds = (performance.now() - started) / 1000;
   const scan = {
     files: report.parsed, megabytes: bytes / 1e6, units: report.units, seconds: scanSeconds,

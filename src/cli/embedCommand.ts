@@ -4,8 +4,9 @@ import { Encoder } from '../core/model/encoder';
 import { CodeUnit } from '../core/parse/codeUnit';
 import { LANGUAGES } from '../core/parse/languages';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
-import { emptyReport, recordParsed, recordSkip, ScanReport } from '../core/scan/scanReport';
-import { scanFolder, ScanOptions } from '../core/scan/workspaceScanner';
+import { scanRoots } from '../core/scan/scanRoots';
+import { ScanReport } from '../core/scan/scanReport';
+import { ScanOptions } from '../core/scan/workspaceScanner';
 import { loadCodeTokenizer } from '../core/tokenize/tokenizerFile';
 
 export interface EmbedRequest {
@@ -34,7 +35,7 @@ export async function embedFolder(request: EmbedRequest): Promise<{ report: Scan
   const tokenizer = await loadCodeTokenizer(join(request.modelDir, encoder.config.tokenizer), runtime, LANGUAGES.map((language) => language.id));
   const temporary = `${request.out}.tmp-${process.pid}`;
   const file = openSync(temporary, 'w');
-  const report = emptyReport();
+  let report: ScanReport;
   let written = 0;
   let finished = false;
   const pending: CodeUnit[] = [];
@@ -49,18 +50,15 @@ export async function embedFolder(request: EmbedRequest): Promise<{ report: Scan
     writeSync(file, `${lines.join('\n')}\n`);
     written += pending.length;
     pending.length = 0;
-    request.onProgress(`${report.seen} files seen, ${written} units embedded`);
+    request.onProgress(`${written} units embedded`);
   };
   try {
-    for await (const scanned of scanFolder(request.root, runtime, request.options, request.signal)) {
-      if (scanned.type === 'skipped') {
-        recordSkip(report, { root: request.root, file: scanned.file, reason: scanned.reason, detail: scanned.detail });
-        continue;
-      }
-      recordParsed(report, scanned.units.length, scanned.hasSyntaxErrors);
-      pending.push(...scanned.units);
-      if (pending.length >= GROUP) await flush();
-    }
+    report = await scanRoots([{ name: request.root, path: request.root }], runtime, request.options, {
+      onParsed: async (_, parsed) => {
+        pending.push(...parsed.units);
+        if (pending.length >= GROUP) await flush();
+      },
+    }, request.signal);
     if (pending.length > 0) await flush();
     fsyncSync(file);
     finished = true;

@@ -10,10 +10,13 @@ import { SearchIndex, SearchMode } from '../core/search/searchIndex';
 import { findGrammarsDir } from '../core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { ScanReport } from '../core/scan/scanReport';
-import { scanRoots } from '../core/scan/scanRoots';
+import { ParsedFile, scanRoots } from '../core/scan/scanRoots';
 import { DEFAULT_SCAN_OPTIONS, ScanOptions } from '../core/scan/workspaceScanner';
 import { benchFolder, formatBench } from './benchCommand';
+import { classCountArgument, CLONE_FORMATS, cloneTypesArgument, runClones } from './clonesCommand';
+import { DEFAULT_CLONE_SETTINGS, CloneType } from '../core/clones/cloneSettings';
 import { embedFolder } from './embedCommand';
+import { registerProbeCommands } from './probeCommand';
 import { defaultIndexDir, hitJson, indexFolder, indexSummary, runQuery, runQueryFile } from './searchCommands';
 import { formatUnitsText, reportText, unitJsonLine, unitsJson } from './unitsOutput';
 
@@ -45,10 +48,10 @@ program
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort(new Error('interrupted')));
     // --jsonl streams (a corpus of millions of units must not sit in memory); the others print at the end.
-    const onUnits = flags.jsonl
-      ? (_: unknown, fileUnits: CodeUnit[]) => { for (const unit of fileUnits) writeLine(unitJsonLine(unit)); }
-      : (_: unknown, fileUnits: CodeUnit[]) => { units.push(...fileUnits); };
-    const report: ScanReport = await scanRoots([{ name: folder, path: root }], runtime, options, { onUnits }, abort.signal);
+    const onParsed = flags.jsonl
+      ? (_: unknown, file: ParsedFile) => { for (const unit of file.units) writeLine(unitJsonLine(unit)); }
+      : (_: unknown, file: ParsedFile) => { units.push(...file.units); };
+    const report: ScanReport = await scanRoots([{ name: folder, path: root }], runtime, options, { onParsed }, abort.signal);
     if (flags.jsonl) process.stderr.write(`${reportText(report)}\n`);
     else if (flags.json) writeLine(JSON.stringify(unitsJson(units, report)));
     else process.stdout.write(formatUnitsText(units, report));
@@ -161,6 +164,32 @@ program
   .action(async (folder: string, flags: { model?: string; embedUnits: number; threads: number; json?: boolean }) => {
     const result = await benchFolder(existingFolder(folder), DEFAULT_SCAN_OPTIONS, findGrammarsDir(__dirname), flags.model ? resolve(flags.model) : defaultEncoderDir(__dirname), flags.embedUnits, flags.threads);
     process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatBench(result));
+  });
+
+registerProbeCommands(program, __dirname);
+
+program
+  .command('clones')
+  .description('find duplicated and near-duplicated code: copies (Type 1), renamed copies (2), edited copies (3), similar code (4, from embeddings)')
+  .argument('<folder>', 'folder to search')
+  .option('--format <format>', CLONE_FORMATS.join(', '), 'text')
+  .option('--types <list>', 'clone types to find, comma-separated; Type 4 indexes the folder first (as search does)', cloneTypesArgument, [...DEFAULT_CLONE_SETTINGS.types])
+  .option('--min-tokens <n>', 'smallest clone, in tokens', positiveInt, DEFAULT_CLONE_SETTINGS.minTokens)
+  .option('--min-lines <n>', 'smallest clone, in lines (its longer side)', positiveInt, DEFAULT_CLONE_SETTINGS.minLines)
+  .option('--fail-on <n>', 'exit with code 1 when more than N clone classes are found (after printing them)', classCountArgument)
+  .option('--exclude <glob...>', 'extra glob patterns to leave out, relative to the folder')
+  .option('--no-gitignore', 'do not honour .gitignore files')
+  .option('--index-dir <dir>', 'where the search index lives (Type 4)')
+  .option('--model <dir>', 'encoder folder (default: the bundled models/encoder)')
+  .action(async (folder: string, flags: { format: string; types: CloneType[]; minTokens: number; minLines: number; failOn?: number; exclude?: string[]; gitignore: boolean; indexDir?: string; model?: string }) => {
+    const root = existingFolder(folder);
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+    const options: ScanOptions = { ...DEFAULT_SCAN_OPTIONS, exclude: [...DEFAULT_SCAN_OPTIONS.exclude, ...(flags.exclude ?? [])], respectGitignore: flags.gitignore };
+    const code = await runClones(root, { ...flags, modelDir: modelDirOf(flags.model) }, options, abort.signal, (text) => process.stdout.write(text));
+    await flushStdout();
+    if (code !== 0) process.stderr.write(`astrolabe: more than ${flags.failOn} clone classes (--fail-on)\n`);
+    process.exitCode = code;
   });
 
 function existingFolder(folder: string): string {

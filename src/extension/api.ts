@@ -22,4 +22,6 @@ export interface AstrolabeApi {
   whenIndexed(): Promise<void>;
   /** The Search view as plain labels: results, each with its snippet lines. */
   searchResultsTree(): Promise<ViewNode[]>;
+  /** The Clones view as plain labels: classes, each with its instances. */
+  clonesTree(): ViewNode[];
 }

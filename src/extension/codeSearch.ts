@@ -1,12 +1,20 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import { IndexCancelledError, IndexWorkerClient } from '../core/index/indexWorkerClient';
-import { QueryRequest, WorkerHit } from '../core/index/indexWorkerProtocol';
+import { QueryRequest, WorkerClones, WorkerHit } from '../core/index/indexWorkerProtocol';
+import { CloneSettings } from '../core/clones/cloneSettings';
 import { languageForEditorId } from '../core/parse/languages';
 import { SearchMode } from '../core/search/searchIndex';
+import { editorCode } from './editorCode';
 import { OpenDocuments } from './openDocuments';
 import { SearchResultsView } from './searchResultsView';
 import { scanOptionsFor } from './settings';
+
+/** A folder's clone search results. */
+export interface FolderClones {
+  readonly folder: vscode.WorkspaceFolder;
+  readonly clones: WorkerClones;
+}
 
 /** A search result in a workspace folder. */
 export interface CodeHit extends WorkerHit {
@@ -88,7 +96,17 @@ export class CodeSearch implements vscode.Disposable {
     return this.firstIndexing ?? Promise.resolve();
   }
 
+  /** Cancels what the folders' workers are doing now (an update or a clone search). */
+  cancel(): void {
+    for (const { client } of this.clients.values()) client.cancel();
+  }
+
+  private readonly indexChanged = new vscode.EventEmitter<void>();
+  /** Fires when an update changed some folder's index (files parsed or removed): clone results may be stale. */
+  readonly onDidChangeIndex = this.indexChanged.event;
+
   private async updateAll(location: vscode.ProgressLocation): Promise<void> {
+    let changed = false;
     await vscode.window.withProgress({ location, title: 'Astrolabe: indexing', cancellable: location === vscode.ProgressLocation.Notification }, async (progress, token) => {
       for (const entry of this.clients.values()) {
         const cancel = token.onCancellationRequested(() => entry.client.cancel());
@@ -98,6 +116,7 @@ export class CodeSearch implements vscode.Disposable {
           if (ready.encoderProblem) this.log.warn(`${entry.folder.name}: the encoder did not load (${ready.encoderProblem}); search works by words only until it does`);
           progress.report({ message: `${entry.folder.name}: ${ready.modelId}` });
           const result = await entry.client.update();
+          changed ||= result.parsed + result.removed > 0;
           this.log.info(`${entry.folder.name}: ${result.files} files, ${result.units} units indexed; parsed ${result.parsed}, embedded ${result.embedded}, removed ${result.removed}`);
         } catch (error) {
           if (error instanceof IndexCancelledError) this.log.info(`${entry.folder.name}: indexing cancelled; what was embedded is kept, the next update goes on from there`);
@@ -107,6 +126,7 @@ export class CodeSearch implements vscode.Disposable {
         }
       }
     });
+    if (changed) this.indexChanged.fire();
   }
 
   /** Searches every folder; results best first. */
@@ -122,6 +142,15 @@ export class CodeSearch implements vscode.Disposable {
     if (!language) throw new Error(`Astrolabe does not parse ${editorLanguageId}`);
     const hits = await Promise.all([...this.clients.values()].map(async ({ folder, client }) => (await client.similar(text, language, { k, mode: 'vector' })).map((hit) => toCodeHit(folder, hit))));
     return hits.flat().sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /**
+   * Clones in every folder, found by each folder's index worker (after any update in flight, with the
+   * index's embeddings for Type 4), so the editor never blocks on them.
+   */
+  async clones(settings: CloneSettings): Promise<FolderClones[]> {
+    if (this.clients.size === 0) throw new Error(this.enabled ? 'no workspace folder to look for clones in' : 'clone detection runs with the index, which is off (astrolabe.indexing.enabled)');
+    return Promise.all([...this.clients.values()].map(async ({ folder, client }) => ({ folder, clones: await client.clones(settings) })));
   }
 
   /** Searches and shows the results in the Search view (for a query given to the command). */
@@ -166,16 +195,9 @@ export class CodeSearch implements vscode.Disposable {
   async showSimilarPick(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) throw new Error('open a file and select code (or put the cursor in a function) to find code like it');
-    let text = editor.document.getText(editor.selection);
-    let origin: { line: number } | undefined;
-    if (!text.trim()) {
-      const line = editor.selection.active.line + 1;
-      const units = (await this.documents.units(editor.document)) ?? [];
-      const unit = units.filter((candidate) => candidate.kind !== 'toplevel' && candidate.startLine <= line && line <= candidate.endLine).sort((a, b) => (a.endLine - a.startLine) - (b.endLine - b.startLine))[0];
-      if (!unit) throw new Error('select code, or put the cursor inside a function or class');
-      text = unit.text;
-      origin = { line: unit.startLine };
-    }
+    const code = await editorCode(editor, this.documents, 'find code like it');
+    const text = code.text;
+    const origin = code.unit ? { line: code.unit.startLine } : undefined;
     const hits = (await this.similar(text, editor.document.languageId)).filter((hit) => !(origin && hit.uri.toString() === editor.document.uri.toString() && hit.startLine === origin.line));
     this.results.show(`code like ${origin ? `the unit at line ${origin.line}` : 'the selection'} in ${vscode.workspace.asRelativePath(editor.document.uri)}`, hits);
     const pick = vscode.window.createQuickPick<HitItem>();
@@ -198,6 +220,7 @@ export class CodeSearch implements vscode.Disposable {
 
   dispose(): void {
     this.stop();
+    this.indexChanged.dispose();
   }
 }
 

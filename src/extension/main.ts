@@ -2,7 +2,11 @@
 import * as vscode from 'vscode';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { AstrolabeApi } from './api';
+import { CLONE_RANGE_SCHEME, CloneRangeDocuments } from './cloneDiff';
+import { CloneDetection } from './cloneDetection';
+import { ClonesView } from './clonesView';
 import { CodeSearch } from './codeSearch';
+import { ProbePanel } from './probePanel';
 import { CodeUnitsView } from './codeUnitsView';
 import { SearchResultsView } from './searchResultsView';
 import { registerCommands, reportError } from './commands';
@@ -23,6 +27,9 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
   const view = new CodeUnitsView(scan, documents);
   const results = new SearchResultsView();
   const search = new CodeSearch(context, () => encoderFolder(context), documents, results, log);
+  const clonesView = new ClonesView(context.workspaceState);
+  const clones = new CloneDetection(search, clonesView, log);
+  const probe = new ProbePanel(context.extensionUri, () => encoderFolder(context), treeSitter, documents);
   const rescanInBackground = (): void => {
     scan.scan(vscode.ProgressLocation.Window).catch((error: unknown) => reportError(log, 'workspace scan', error));
   };
@@ -35,14 +42,20 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     view,
     new ScanStatusBar(scan),
     vscode.window.registerTreeDataProvider('astrolabe.codeUnits', view),
-    ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search }),
+    ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search, clones, clonesView, probe }),
+    probe,
     search,
+    clonesView,
+    clones,
+    vscode.window.createTreeView('astrolabe.clones', { treeDataProvider: clonesView, canSelectMany: true }),
+    vscode.workspace.registerTextDocumentContentProvider(CLONE_RANGE_SCHEME, new CloneRangeDocuments()),
     results,
     vscode.window.registerTreeDataProvider('astrolabe.searchResults', results),
     vscode.workspace.onDidChangeWorkspaceFolders(rescanInBackground),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // Turning indexing off stops it now; another encoder means another index.
       if (event.affectsConfiguration('astrolabe.indexing.enabled') || event.affectsConfiguration('astrolabe.encoder.path')) void search.restart();
+      if (event.affectsConfiguration('astrolabe.encoder.path')) probe.reset();
       if (!SCAN_SETTINGS.some((setting) => event.affectsConfiguration(setting))) return;
       clearTimeout(settingsTimer);
       settingsTimer = setTimeout(rescanInBackground, 500);
@@ -59,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     codeUnitsTree: () => view.render(),
     whenIndexed: () => search.whenIndexed(),
     searchResultsTree: () => results.render(),
+    clonesTree: () => clonesView.render(),
   };
 }
 

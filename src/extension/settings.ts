@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CloneSettings, cloneSettings, CloneType } from '../core/clones/cloneSettings';
 import { ScanOptions } from '../core/scan/workspaceScanner';
 import { toScanOptions } from './scanOptions';
 
@@ -19,3 +20,29 @@ export function scanOptionsFor(folder: vscode.WorkspaceFolder | undefined): Scan
   });
 }
 
+
+/** Settings whose change makes the clone results stale. */
+export const CLONE_SETTINGS = ['astrolabe.clones'];
+
+/** `astrolabe.clones.*` as the core's clone settings (checked there; a bad value is reported, not guessed at). */
+export function cloneSettingsFromConfig(): CloneSettings {
+  const clones = vscode.workspace.getConfiguration('astrolabe.clones');
+  return cloneSettings({
+    types: clones.get<CloneType[]>('types'),
+    minTokens: clones.get<number>('minTokens'),
+    minLines: clones.get<number>('minLines'),
+    type3Similarity: clones.get<number>('type3Similarity'),
+    type4Similarity: clones.get<number>('type4Similarity'),
+  });
+}
+
+/** How clone diagnostics show, or undefined when they are off (the default). */
+export function cloneDiagnosticSeverity(): vscode.DiagnosticSeverity | undefined {
+  const clones = vscode.workspace.getConfiguration('astrolabe.clones.diagnostics');
+  if (!clones.get<boolean>('enabled')) return undefined;
+  const severities: Record<string, vscode.DiagnosticSeverity> = {
+    error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning,
+    information: vscode.DiagnosticSeverity.Information, hint: vscode.DiagnosticSeverity.Hint,
+  };
+  return severities[clones.get<string>('severity') ?? 'information'] ?? vscode.DiagnosticSeverity.Information;
+}

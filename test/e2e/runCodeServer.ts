@@ -38,7 +38,7 @@ const UNITS_PATTERN = /\d+ units/;
 /** The whole text of the status bar item once a scan has finished. */
 const FINAL_UNITS_PATTERN = /^(\d+) units$/;
 /** Named code units in the fixture (see suite/extension.test.ts); top-level code may add more. */
-const MIN_FIXTURE_UNITS = 7;
+const MIN_FIXTURE_UNITS = 9;
 
 /**
  * Workbench chatter that also arrives through codeAutomationLog (connection set-up,
@@ -312,6 +312,101 @@ async function runSearchUiTest(context: BrowserContext, server: CodeServer, fold
   }
 }
 
+const CLONES_TITLE = 'Astrolabe: Find Clones';
+
+/** UI test 3: Find Clones from the palette; the Clones view lists the planted class; its Compare action opens a diff. */
+async function runClonesUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
+  const started = Date.now();
+  const title = `UI: "${CLONES_TITLE}" lists the planted clone class and opens a diff of its instances`;
+  const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
+  const page = await context.newPage();
+  const browserLog: string[] = [];
+  watchBrowserConsole(page, browserLog);
+  let step = 'workbench';
+  try {
+    await page.goto(workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    step = 'the Astrolabe view container';
+    await page.locator('.part.activitybar .action-item a[aria-label^="Astrolabe"]').first().click({ timeout: 30_000 });
+    step = 'the palette command';
+    await runPaletteCommand(page, CLONES_TITLE);
+    step = 'the clone class row';
+    const classRow = page.locator('.part.sidebar .monaco-list-row', { hasText: 'renamed copies' }).first();
+    await classRow.waitFor({ state: 'visible', timeout: 60_000 });
+    if ((await classRow.getAttribute('aria-expanded')) === 'false') await classRow.click();
+    step = 'the instance rows';
+    for (const file of ['src/report.py', 'src/stats.py']) {
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    step = 'the Compare action';
+    await classRow.hover();
+    await classRow.locator('.actions a[aria-label="Compare Clones"]').click({ timeout: 10_000 });
+    step = 'the diff editor';
+    await page.locator('.tabs-container .tab', { hasText: '↔' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible', timeout: 20_000 });
+    await page.mouse.move(900, 700);
+    await page.waitForTimeout(500); // let the diff render its decorations
+    const shot = path.join(screenshotDir, 'clones.png');
+    await page.screenshot({ path: shot });
+    console.log(`  ✔ ${title} (${elapsed(started)})`);
+    console.log(`e2e: screenshot ${path.relative(process.cwd(), shot)}`);
+    return { passed: 1, failed: 0 };
+  } catch (err) {
+    return reportUiFailure(page, title, new Error(`${step}: ${err instanceof Error ? err.message : String(err)}`), browserLog, path.join(screenshotDir, 'clones-failure.png'));
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
+const PROBE_TITLE = 'Astrolabe: Probe Syntax of Selection';
+
+/** UI test 4: with the cursor in a function, the probe command opens a webview that draws both trees. */
+async function runProbeUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
+  const started = Date.now();
+  const title = `UI: "${PROBE_TITLE}" opens the webview with the recovered and the true tree`;
+  const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
+  const page = await context.newPage();
+  const browserLog: string[] = [];
+  watchBrowserConsole(page, browserLog);
+  let step = 'workbench';
+  try {
+    await page.goto(workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    step = 'opening geometry.py';
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('geometry.py');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'geometry.py' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: 'geometry.py' }).waitFor({ state: 'visible', timeout: 15_000 });
+    step = 'the cursor in distance()';
+    await page.keyboard.press('Control+G');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(':17:5');
+    await page.keyboard.press('Enter');
+    step = 'the palette command';
+    await runPaletteCommand(page, PROBE_TITLE);
+    step = 'the webview';
+    const webview = page.frameLocator('iframe.webview').first().frameLocator('iframe').first();
+    for (const id of ['#predicted', '#truth']) await webview.locator(`${id} svg text`).first().waitFor({ state: 'visible', timeout: 60_000 });
+    const leaves = await webview.locator('#truth svg text.leaf').allTextContents();
+    if (!leaves.includes('hypot')) throw new Error(`the true tree's leaves lack "hypot": ${JSON.stringify(leaves)}`);
+    const score = (await webview.locator('#score').textContent()) ?? '';
+    if (!/^F1 \d\.\d{3}/.test(score)) throw new Error(`no F1 shown: ${JSON.stringify(score)}`);
+    await page.mouse.move(900, 700);
+    const shot = path.join(screenshotDir, 'probe.png');
+    await page.screenshot({ path: shot });
+    console.log(`  ✔ ${title} (${score}; ${elapsed(started)})`);
+    console.log(`e2e: screenshot ${path.relative(process.cwd(), shot)}`);
+    return { passed: 1, failed: 0 };
+  } catch (err) {
+    return reportUiFailure(page, title, new Error(`${step}: ${err instanceof Error ? err.message : String(err)}`), browserLog, path.join(screenshotDir, 'probe-failure.png'));
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
 async function runUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
   const started = Date.now();
   const title = `UI: "${COMMAND_TITLE}" from the command palette shows the unit count in the status bar`;
@@ -412,26 +507,21 @@ async function main(): Promise<number> {
     total.passed += suite.passed;
     total.failed += suite.failed;
 
-    const uiContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const ui = await withTimeout(runUiTest(uiContext, server, uiWorkspace.dir, extPath), UI_TIMEOUT_MS);
-    await uiContext.close().catch(() => undefined);
-    if (ui === 'timeout') {
-      console.error(`e2e: FAILED: the UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);
-      total.failed += 1;
-    } else {
-      total.passed += ui.passed;
-      total.failed += ui.failed;
-    }
-
-    const searchContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const search = await withTimeout(runSearchUiTest(searchContext, server, uiWorkspace.dir, extPath), UI_TIMEOUT_MS);
-    await searchContext.close().catch(() => undefined);
-    if (search === 'timeout') {
-      console.error(`e2e: FAILED: the search UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);
-      total.failed += 1;
-    } else {
-      total.passed += search.passed;
-      total.failed += search.failed;
+    // The UI tests, each in a browser context of its own, like a person at a fresh window.
+    const uiTests: [name: string, test: typeof runUiTest][] = [
+      ['rescan', runUiTest], ['search', runSearchUiTest], ['clones', runClonesUiTest], ['probe', runProbeUiTest],
+    ];
+    for (const [name, uiTest] of uiTests) {
+      const uiContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const ui = await withTimeout(uiTest(uiContext, server, uiWorkspace.dir, extPath), UI_TIMEOUT_MS);
+      await uiContext.close().catch(() => undefined);
+      if (ui === 'timeout') {
+        console.error(`e2e: FAILED: the ${name} UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);
+        total.failed += 1;
+      } else {
+        total.passed += ui.passed;
+        total.failed += ui.failed;
+      }
     }
   } catch (err) {
     console.error(`e2e: harness error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

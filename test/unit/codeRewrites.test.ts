@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Parser } from 'web-tree-sitter';
-import { rewriteCode, seededRandom } from '../../src/core/parse/codeRewrites';
+import { rewriteCode } from '../../src/core/parse/codeRewrites';
+import { seededRandom } from '../../src/core/seededRandom';
 import { LanguageId } from '../../src/core/parse/languages';
 import { treeSitter } from './helpers';
 

@@ -1,12 +1,15 @@
 // Entry point of the thread that owns a workspace folder's index: it loads the encoder, keeps the
 // index up to date, and answers queries, so neither indexing nor search ever blocks an editor.
 import { parentPort, workerData } from 'node:worker_threads';
+import { detectClones } from '../clones/cloneDetector';
+import { CloneSettings } from '../clones/cloneSettings';
+import { scanCloneCorpus } from '../clones/cloneSources';
 import { UnitEmbedder } from '../model/unitEmbedder';
 import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
 import { lexicalTerms } from '../search/lexicalTerms';
 import { SearchHit, SearchIndex } from '../search/searchIndex';
 import { IndexStore } from './indexStore';
-import { IndexWorkerMessage, IndexWorkerRequest, IndexWorkerSetup, QueryRequest, WorkerHit } from './indexWorkerProtocol';
+import { IndexWorkerMessage, IndexWorkerRequest, IndexWorkerSetup, QueryRequest, WorkerClones, WorkerHit } from './indexWorkerProtocol';
 import { isEncoderUnavailable, LEXICAL_ONLY, NO_VECTORS } from './lexicalOnly';
 import { updateIndex } from './workspaceIndexer';
 
@@ -78,11 +81,33 @@ async function main(): Promise<void> {
     }
   };
 
+  const clones = async (id: number, settings: CloneSettings): Promise<void> => {
+    abort = new AbortController();
+    try {
+      const started = performance.now();
+      // Type 4 compares the index's own unit vectors, so clones and search agree on what is similar.
+      const type4Problem = settings.types.includes(4) && !embedder ? `Type 4 clones need the encoder, which did not load: ${encoderProblem}` : undefined;
+      const effective = type4Problem ? { ...settings, types: settings.types.filter((type) => type !== 4) } : settings;
+      const { corpus } = await scanCloneCorpus(setup.root, runtime, setup.options, abort.signal);
+      const report = detectClones(corpus, effective, effective.types.includes(4) ? (unit) => {
+        const stored = store.vector(unit.hash);
+        return stored ? Float32Array.from(stored.codes, (code) => code * stored.scale) : undefined;
+      } : undefined);
+      const result: WorkerClones = { classes: report.classes, pairCounts: report.pairCounts, files: report.files, lines: report.lines, seconds: (performance.now() - started) / 1000, type4Problem };
+      post({ type: 'clones', id, clones: result });
+    } catch (error) {
+      post({ type: 'failed', id, cancelled: abort.signal.aborted, message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      abort = undefined;
+    }
+  };
+
   port.on('message', (message: IndexWorkerRequest) => {
     // A cancel must not wait in the queue behind the update it cancels.
     if (message.type === 'cancel') { abort?.abort(new Error('indexing cancelled')); return; }
     queue = queue.then(async () => {
       if (message.type === 'update') await update(message.id);
+      else if (message.type === 'clones') await clones(message.id, message.settings);
       else if (message.type === 'search') {
         if (!embedder) {
           // Words only; a request for vectors alone cannot be answered.

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import type { CloneSettings } from '../clones/cloneSettings';
 import { LanguageId } from '../parse/languages';
-import { IndexWorkerMessage, IndexWorkerRequest, IndexWorkerSetup, QueryRequest, WorkerHit } from './indexWorkerProtocol';
+import { IndexWorkerMessage, IndexWorkerRequest, IndexWorkerSetup, QueryRequest, WorkerClones, WorkerHit } from './indexWorkerProtocol';
 
 export class IndexCancelledError extends Error {
   constructor() {
@@ -62,6 +63,11 @@ export class IndexWorkerClient {
 
   async similar(text: string, language: LanguageId, request: QueryRequest): Promise<WorkerHit[]> {
     return ((await this.request({ type: 'similar', id: this.nextId++, text, language, request })) as Extract<IndexWorkerMessage, { type: 'hits' }>).hits;
+  }
+
+  /** Clones in the folder, found with the index's embeddings for Type 4; runs after any update in flight. */
+  async clones(settings: CloneSettings): Promise<WorkerClones> {
+    return ((await this.request({ type: 'clones', id: this.nextId++, settings })) as Extract<IndexWorkerMessage, { type: 'clones' }>).clones;
   }
 
   private async request(message: Extract<IndexWorkerRequest, { id: number }>): Promise<IndexWorkerMessage> {

@@ -87,6 +87,15 @@ export class Encoder {
     return Array.from({ length: sequence.length }, (_, token) => data.slice(base + token * hidden, base + (token + 1) * hidden));
   }
 
+  /**
+   * Every layer's hidden states in one pass: `layers + 1` blocks of `sequence.length x hiddenSize`,
+   * layer-major (what probing all layers needs; `hiddenStates` would run the model once per layer).
+   */
+  async allHiddenStates(sequence: readonly number[]): Promise<Float32Array> {
+    const output = await this.run([sequence], ['hidden_states']);
+    return output.hidden_states!.data as Float32Array;
+  }
+
   private async run(batch: readonly (readonly number[])[], outputs: string[]): Promise<Record<string, Tensor>> {
     const ort = onnxRuntime();
     const length = Math.max(...batch.map((sequence) => sequence.length));

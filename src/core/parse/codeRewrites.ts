@@ -20,18 +20,6 @@ interface TextEdit {
   readonly text: string;
 }
 
-/** A deterministic generator in [0, 1) (mulberry32), so that a corpus gives the same pairs every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Applies renaming (most local variables and parameters get new names, consistently), reordering of
  * adjacent independent assignments and declarations, and if/else branch swapping (condition negated),

@@ -1,8 +1,9 @@
-import { CodeUnit } from '../parse/codeUnit';
 import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
 import { ScanRoot } from './scanRequest';
 import { emptyReport, recordParsed, recordSkip, ScanReport } from './scanReport';
-import { scanFolder, ScanOptions } from './workspaceScanner';
+import { scanFolder, ScannedFile, ScanOptions } from './workspaceScanner';
+
+export type ParsedFile = Extract<ScannedFile, { type: 'parsed' }>;
 
 export interface ScanProgress {
   readonly root: string;
@@ -10,14 +11,15 @@ export interface ScanProgress {
 }
 
 /**
- * Scans every root into one report. `onUnits` receives each parsed file's units (the CLI lists them,
- * indexing will embed them); `onProgress` is called after every file and may throttle itself.
+ * Scans every root into one report. `onParsed` receives each parsed file (the CLI lists its units, embed
+ * and bench embed them) and is awaited, so slow consumers hold the scan back instead of piling up
+ * units; `onProgress` is called after every file and may throttle itself.
  */
 export async function scanRoots(
   roots: readonly ScanRoot[],
   runtime: TreeSitterRuntime,
   options: ScanOptions,
-  hooks: { onUnits?: (root: ScanRoot, units: CodeUnit[]) => void; onProgress?: (progress: ScanProgress) => void },
+  hooks: { onParsed?: (root: ScanRoot, file: ParsedFile) => void | Promise<void>; onProgress?: (progress: ScanProgress) => void },
   signal?: AbortSignal,
 ): Promise<ScanReport> {
   const report = emptyReport();
@@ -25,7 +27,7 @@ export async function scanRoots(
     for await (const scanned of scanFolder(root.path, runtime, options, signal)) {
       if (scanned.type === 'parsed') {
         recordParsed(report, scanned.units.length, scanned.hasSyntaxErrors);
-        hooks.onUnits?.(root, scanned.units);
+        await hooks.onParsed?.(root, scanned);
       } else {
         recordSkip(report, { root: root.name, file: scanned.file, reason: scanned.reason, detail: scanned.detail });
       }

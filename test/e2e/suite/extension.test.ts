@@ -6,14 +6,16 @@
  * Fixture and expected scan counts:
  *   src/geometry.py      parsed   class Circle (methods __init__, area), function distance
  *   src/util.ts          parsed   function clamp, class Counter (method increment)
+ *   src/stats.py         parsed   function summarize
+ *   src/report.py        parsed   function describe_scores: a renamed copy of summarize (a Type 2 clone)
  *   lib/vendor.min.js    skipped  "minified" (one line of about 3 KB)
  *   assets/blob.py       skipped  "binary"   (NUL bytes; written by the runner)
  *   build/generated.py   ignored  (.gitignore: build/) - not counted at all
  *   build/bundle.js      ignored  (.gitignore: build/) - not counted at all
  *   debug.log            ignored  (.gitignore: *.log)  - not counted at all
  *   README.md, .gitignore         not a supported language - not counted
- *   => seen 4, parsed 2, skipped { binary: 1, minified: 1 }, units >= 7
- *      (at least the 7 named units above; top-level code may add windows).
+ *   => seen 6, parsed 4, skipped { binary: 1, minified: 1 }, units >= 9
+ *      (at least the 9 named units above; top-level code may add windows).
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
@@ -38,6 +40,28 @@ interface AstrolabeApi {
   rescan(): Promise<ScanSummary | undefined>;
   codeUnitsTree(): Promise<ViewNode[]>;
   whenIndexed(): Promise<void>;
+  clonesTree(): ViewNode[];
+}
+
+interface ProbeTree {
+  text?: string;
+  label?: string;
+  children?: ProbeTree[];
+}
+
+interface ProbeViewShape {
+  title: string;
+  language: string;
+  layers: number[];
+  layer: number;
+  truth: ProbeTree;
+  predicted: ProbeTree;
+  score: { precision: number; recall: number; f1: number };
+  perLayer: { layer: number; f1: number }[];
+}
+
+function leafTexts(tree: ProbeTree): string[] {
+  return tree.children ? tree.children.flatMap(leafTexts) : [tree.text ?? ''];
 }
 
 interface CodeHit {
@@ -51,10 +75,10 @@ interface CodeHit {
 }
 
 const EXPECTED = {
-  seen: 4,
-  parsed: 2,
+  seen: 6,
+  parsed: 4,
   skipped: { binary: 1, minified: 1 } as Record<string, number>,
-  minUnits: 7,
+  minUnits: 9,
 };
 
 const GEOMETRY_UNITS: Array<[label: string, kinds: string[]]> = [
@@ -341,5 +365,32 @@ describe('Astrolabe in a real VS Code', function () {
       return (await vscode.commands.executeCommand<CodeHit[]>('astrolabe.searchCode', 'euclidean distance between two points', 'lexical')) ?? [];
     }, (found) => found.length > 0 && found[0]!.name === 'distance', 'search to come back once indexing is on again');
     assert.strictEqual(hits[0]!.file, 'src/geometry.py');
+  });
+  it('Find Clones lists the planted renamed copy in the Clones view, and nothing from ignored files', async function () {
+    const astrolabe = await api();
+    await astrolabe.whenIndexed();
+    const found = await vscode.commands.executeCommand<{ folder: string; classes: number }[]>('astrolabe.findClones');
+    assert.ok(found && found.length === 1 && found[0]!.classes >= 1, `findClones returned ${JSON.stringify(found)}`);
+    const tree = astrolabe.clonesTree();
+    const planted = tree.find((node) => node.children.some((child) => child.label.startsWith('src/stats.py:')) && node.children.some((child) => child.label.startsWith('src/report.py:')));
+    assert.ok(planted, `no class with src/stats.py and src/report.py in ${JSON.stringify(tree)}`);
+    assert.match(planted.label, /^Type 2: 2 × renamed copies$/);
+    assert.ok(tree.every((node) => node.children.every((child) => !child.label.startsWith('build/'))), 'git-ignored files are not searched for clones');
+  });
+  it('Probe Syntax recovers the tree of the function under the cursor and shows both trees in a webview', async function () {
+    const editor = await vscode.window.showTextDocument(fixtureUri('src/geometry.py'));
+    const line = editor.document.getText().split('\n').findIndex((text) => text.startsWith('def distance'));
+    editor.selection = new vscode.Selection(line + 2, 4, line + 2, 4);
+    const view = await vscode.commands.executeCommand<ProbeViewShape | undefined>('astrolabe.probeSyntax');
+    assert.ok(view, 'the probe command returned nothing (see the log)');
+    assert.match(view.title, /^distance \(src\/geometry\.py:\d+\)$/);
+    assert.strictEqual(view.language, 'python');
+    assert.ok(view.layers.includes(view.layer) && view.perLayer.length === view.layers.length, JSON.stringify(view.perLayer));
+    assert.ok(view.score.f1 >= 0 && view.score.f1 <= 1);
+    assert.ok(view.perLayer.every((point) => point.f1 >= 0 && point.f1 <= 1));
+    assert.deepStrictEqual(leafTexts(view.predicted), leafTexts(view.truth), 'both trees have the same leaves');
+    assert.ok(leafTexts(view.truth).includes('hypot'));
+    const webview = await poll(async () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('astrolabe.probe')), (tab) => tab !== undefined, 'the probe webview tab');
+    assert.strictEqual(webview!.label, 'Astrolabe: Syntax Probe');
   });
 });

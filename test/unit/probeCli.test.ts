@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { AstProbe } from '../../src/core/probe/astProbe';
+import { leavesOf } from '../../src/core/probe/syntaxTree';
+import { FIXTURES, treeSitter } from './helpers';
+
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+// The repository's bundled encoder (tests run compiled from out/test/unit).
+const MODEL = join(__dirname, '..', '..', '..', 'models', 'encoder');
+const NO_PROBE = !existsSync(join(MODEL, 'probe', 'probe.json')) && 'no trained probe in models/encoder/probe (training/README.md, "AST probe")';
+
+function astrolabe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('astrolabe probe', { skip: NO_PROBE }, () => {
+  it('--json prints one object per function with precision, recall and F1', () => {
+    const { status, stdout, stderr } = astrolabe('probe', join(FIXTURES, 'probe', 'geometry.py'), '--json');
+    assert.equal(status, 0, stderr);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(lines.map((line) => line.name), ['distance', 'Polygon.__init__', 'Polygon.perimeter']);
+    for (const line of lines) {
+      assert.deepEqual(Object.keys(line), ['file', 'name', 'layer', 'precision', 'recall', 'f1']);
+      assert.match(String(line.file), /geometry\.py$/);
+      for (const metric of ['precision', 'recall', 'f1']) assert.ok(Number(line[metric]) >= 0 && Number(line[metric]) <= 1, `${metric} in [0, 1]`);
+    }
+  });
+
+  it('--function and --layer choose what is probed; the text output shows both trees', () => {
+    const { status, stdout, stderr } = astrolabe('probe', join(FIXTURES, 'probe', 'server.go'), '--function', 'Greet', '--layer', '0');
+    assert.equal(status, 0, stderr);
+    assert.match(stdout, /^== .*server\.go:5 Greet \(go, layer 0\): precision \d\.\d{3} {2}recall \d\.\d{3} {2}F1 \d\.\d{3}$/m);
+    const [, recovered, truth] = stdout.split(/^-- (?:recovered|true) tree$/m);
+    assert.ok(recovered && truth);
+    // Both trees hold the same leaves in the same order; the true one is tree-sitter's.
+    const leaves = (tree: string) => tree.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('"'));
+    assert.deepEqual(leaves(recovered!), leaves(truth!));
+    // The unit is parsed alone, as the encoder sees it: the file's package clause is not in its tree.
+    assert.match(truth!.trim(), /^source_file\n {2}function_declaration\n {4}"func"/);
+    assert.ok(leaves(truth!).includes(JSON.stringify('"hello, %s"')), 'a string literal is one leaf');
+  });
+
+  it('fails clearly for a missing function, a language without a probe and a bad layer', () => {
+    const missing = astrolabe('probe', join(FIXTURES, 'probe', 'geometry.py'), '--function', 'nothing');
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /no function or method named nothing/);
+    const rust = astrolabe('probe', join(FIXTURES, 'probe', 'lib.rs'));
+    assert.equal(rust.status, 2);
+    assert.match(rust.stderr, /no AST probe for rust/);
+    const layer = astrolabe('probe', join(FIXTURES, 'probe', 'geometry.py'), '--layer', '99');
+    assert.equal(layer.status, 1);
+    assert.match(layer.stderr, /no python probe for layer 99/);
+  });
+});
+
+describe('AstProbe', { skip: NO_PROBE }, () => {
+  it('rebuilds a tree over the same leaves as tree-sitter\'s and scores it against it', async () => {
+    const probe = await AstProbe.load(MODEL, await treeSitter());
+    try {
+      const source = readFileSync(join(FIXTURES, 'probe', 'geometry.py'), 'utf8');
+      const text = source.slice(source.indexOf('def distance'), source.indexOf('class Polygon')).trimEnd();
+      const result = await probe.probe(text, 'python');
+      assert.notEqual(typeof result, 'string');
+      if (typeof result === 'string') return;
+      assert.equal(result.layer, probe.manifest.languages.python!.bestLayer);
+      assert.deepEqual(leavesOf(result.predicted), leavesOf(result.truth));
+      assert.ok(!leavesOf(result.truth).some((leaf) => leaf.text.includes('Euclidean')), 'the docstring is left out');
+      assert.ok(result.score.f1 > 0 && result.score.f1 <= 1);
+      assert.ok(result.probeMs >= 0 && result.encoderMs > 0);
+      assert.equal(await probe.probe('def broken(:\n', 'python'), 'syntax-error');
+    } finally {
+      await probe.dispose();
+    }
+  });
+});

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { cloneSettings } from '../../src/core/clones/cloneSettings';
 import { IndexWorkerClient } from '../../src/core/index/indexWorkerClient';
 import { DEFAULT_SCAN_OPTIONS } from '../../src/core/scan/workspaceScanner';
-import { GRAMMARS, temporaryFolder } from './helpers';
+import { FIXTURES, GRAMMARS, temporaryFolder } from './helpers';
 
 // The bundled worker, as the extension starts it (built by `npm run build`).
 const WORKER = join(__dirname, '..', '..', '..', 'dist', 'indexWorker.js');
@@ -49,6 +50,23 @@ describe('index worker', () => {
       assert.equal(hits[0]?.name, 'count_lines');
       await assert.rejects(client.search('count lines', { k: 2, mode: 'vector' }), /vector search needs the encoder, which did not load: encoder file .*config\.json: missing/);
       await assert.rejects(client.similar('def f():\n    return 1\n', 'python', { k: 2, mode: 'vector' }), /finding similar code needs the encoder/);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('finds clones in its folder, and says why Type 4 is left out without an encoder', async (t) => {
+    const root = temporaryFolder(t);
+    cpSync(join(FIXTURES, 'clones', 'planted'), join(root, 'src'), { recursive: true });
+    const client = new IndexWorkerClient(WORKER, { root, indexDir: join(root, '.index'), modelDir: join(root, 'no-model'), grammarsDir: GRAMMARS, options: DEFAULT_SCAN_OPTIONS, threads: 1 }, () => undefined);
+    try {
+      await client.update();
+      const found = await client.clones(cloneSettings());
+      assert.match(found.type4Problem ?? '', /^Type 4 clones need the encoder, which did not load: encoder file .*config\.json: missing$/);
+      assert.ok(found.classes.length > 0 && found.classes.every((cloneClass) => cloneClass.type !== 4));
+      assert.ok(found.classes.some((cloneClass) => cloneClass.instances.some((instance) => instance.file.startsWith('src/'))));
+      // A second search reuses the files cut into tokens the first time, and finds the same.
+      assert.deepEqual((await client.clones(cloneSettings())).classes, found.classes);
     } finally {
       await client.dispose();
     }

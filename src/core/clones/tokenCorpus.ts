@@ -32,14 +32,14 @@ export interface CorpusFile {
  */
 export class TokenCorpus {
   /** Interned token text: equal text, equal id (ids start at 1). */
-  exact = new Int32Array(1 << 16);
+  exact: Int32Array;
   /** `exact`, with identifiers and literals replaced by IDENTIFIER and LITERAL: what Type 2 compares. */
-  normal = new Int32Array(1 << 16);
+  normal: Int32Array;
   /** 1-based lines of each token's first and last character. */
-  line = new Int32Array(1 << 16);
-  lastLine = new Int32Array(1 << 16);
+  line: Int32Array;
+  lastLine: Int32Array;
   /** Comments seen before each token, cumulative: comments are not tokens, but they count towards a clone's size. */
-  commentsBefore = new Int32Array(1 << 16);
+  commentsBefore: Int32Array;
   length = 0;
   private comments = 0;
   readonly files: CorpusFile[] = [];
@@ -47,6 +47,39 @@ export class TokenCorpus {
   private readonly vocabulary = new Map<string, number>();
   /** By token id: 1 when the text is a word (a name, a keyword, a literal), 0 for an operator or a bracket. */
   private wordIds = new Uint8Array(1 << 12);
+
+  /** `capacity`: tokens to allocate for at first (the arrays grow); small for one file's corpus. */
+  constructor(capacity = 1 << 16) {
+    this.exact = new Int32Array(capacity);
+    this.normal = new Int32Array(capacity);
+    this.line = new Int32Array(capacity);
+    this.lastLine = new Int32Array(capacity);
+    this.commentsBefore = new Int32Array(capacity);
+  }
+
+  /**
+   * Appends all of `other`: its tokens (re-interned into this corpus's ids), comment counts, files and
+   * units. How a refresh reuses the files that did not change instead of parsing them again.
+   */
+  append(other: TokenCorpus): void {
+    const ids = new Int32Array(other.vocabulary.size + 1);
+    for (const [text, id] of other.vocabulary) ids[id] = this.intern(text);
+    const offset = this.length;
+    const firstFile = this.files.length;
+    for (let at = 0; at < other.length; at++) {
+      if (this.length === this.exact.length) this.grow();
+      const to = this.length++;
+      const exact = ids[other.exact[at]!]!;
+      this.exact[to] = exact;
+      this.normal[to] = other.normal[at]! < 0 ? other.normal[at]! : exact;
+      this.line[to] = other.line[at]!;
+      this.lastLine[to] = other.lastLine[at]!;
+      this.commentsBefore[to] = this.comments + other.commentsBefore[at]!;
+    }
+    this.comments += other.comments;
+    for (const file of other.files) this.files.push({ ...file, tokenStart: file.tokenStart + offset, tokenEnd: file.tokenEnd + offset });
+    for (const unit of other.units) this.units.push({ ...unit, file: unit.file + firstFile, tokenStart: unit.tokenStart + offset, tokenEnd: unit.tokenEnd + offset });
+  }
 
   /** The id of a token text, interning it on first sight. */
   intern(text: string): number {
@@ -147,7 +180,7 @@ export class TokenCorpus {
   }
 
   private grow(): void {
-    const size = this.exact.length * 2;
+    const size = Math.max(1024, this.exact.length * 2);
     for (const name of ['exact', 'normal', 'line', 'lastLine', 'commentsBefore'] as const) {
       const grown = new Int32Array(size);
       grown.set(this[name]);

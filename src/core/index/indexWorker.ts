@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { detectClones } from '../clones/cloneDetector';
 import { CloneSettings } from '../clones/cloneSettings';
-import { scanCloneCorpus } from '../clones/cloneSources';
+import { CloneFileCache, scanCloneCorpus } from '../clones/cloneSources';
 import { UnitEmbedder } from '../model/unitEmbedder';
 import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
 import { lexicalTerms } from '../search/lexicalTerms';
@@ -81,6 +81,8 @@ async function main(): Promise<void> {
     }
   };
 
+  // Files cut into clone tokens at the last clone search: a refresh parses only what changed since.
+  const cloneFiles = new CloneFileCache();
   const clones = async (id: number, settings: CloneSettings): Promise<void> => {
     abort = new AbortController();
     try {
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
       // Type 4 compares the index's own unit vectors, so clones and search agree on what is similar.
       const type4Problem = settings.types.includes(4) && !embedder ? `Type 4 clones need the encoder, which did not load: ${encoderProblem}` : undefined;
       const effective = type4Problem ? { ...settings, types: settings.types.filter((type) => type !== 4) } : settings;
-      const { corpus } = await scanCloneCorpus(setup.root, runtime, setup.options, abort.signal);
+      const { corpus } = await scanCloneCorpus(setup.root, runtime, setup.options, abort.signal, undefined, cloneFiles);
       const report = detectClones(corpus, effective, effective.types.includes(4) ? (unit) => {
         const stored = store.vector(unit.hash);
         return stored ? Float32Array.from(stored.codes, (code) => code * stored.scale) : undefined;

@@ -3,7 +3,8 @@
     /usr/bin/python3 training/export_model.py --run DATA/runs/contrastive --tokenizer DATA/tokenizer.json \
         --samples DATA/shards/valid --out models/encoder --model-id astrolabe-code-encoder-v1
 
-Writes model.onnx (int8), config.json, tokenizer.json, and parity/: torch's outputs on real validation
+Writes model.onnx (int8), config.json (with the mean normalized embedding of real code units at each
+Matryoshka dimension: clone detection centres small workspaces' vectors on it), tokenizer.json, and parity/: torch's outputs on real validation
 sequences (reference.json, committed) and the fp32 export (model.fp32.onnx, not committed). The benchmark
 compares onnxruntime against them: fp32 max abs diff < 1e-4 where the fp32 file is present, int8 cosine >= 0.99.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
+from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
 from export_onnx import export_onnx, reference_outputs  # noqa: E402
 from quantize_int8 import quantize_int8  # noqa: E402
 from token_shards import TokenShard  # noqa: E402
@@ -53,13 +54,36 @@ def main() -> None:
     (parity / "reference.json").write_text(json.dumps(reference_outputs(encoder, sequences)))
 
     dimensions = [int(d) for d in args.dimensions.split(",") if int(d) < config.hidden_size] + [config.hidden_size]
+    means = mean_embeddings(encoder, samples, dimensions, args.max_tokens)
     (args.out / "config.json").write_text(json.dumps({
         "format": "astrolabe-encoder", "formatVersion": 1, "modelId": args.model_id,
         "onnx": "model.onnx", "tokenizer": "tokenizer.json",
         "hiddenSize": config.hidden_size, "layers": config.layers, "maxTokens": min(args.max_tokens, config.max_positions),
         "dimensions": dimensions,
+        "meanEmbeddings": {str(d): [round(v, 6) for v in means[d]] for d in dimensions},
     }, indent=2) + "\n")
     print(json.dumps({**sizes, "parity_sequences": len(sequences), "out": str(args.out)}))
+
+
+def mean_embeddings(encoder: CodeEncoder, samples: TokenShard, dimensions: list[int], max_tokens: int, count: int = 1024) -> dict[int, list[float]]:
+    """The mean of the unit-normalized embeddings (each Matryoshka prefix normalized on its own, as the
+    runtime does) of `count` sequences spread over the shard."""
+    step = max(1, len(samples) // count)
+    indexes = list(range(0, len(samples), step))[:count]
+    sums = {d: torch.zeros(d, dtype=torch.float64) for d in dimensions}
+    with torch.no_grad():
+        for start in range(0, len(indexes), 32):
+            rows = [list(samples.sequence(i))[:max_tokens] for i in indexes[start : start + 32]]
+            length = max(len(row) for row in rows)
+            ids = torch.zeros((len(rows), length), dtype=torch.long)
+            mask = torch.zeros_like(ids)
+            for row, sequence in enumerate(rows):
+                ids[row, : len(sequence)] = torch.tensor(sequence)
+                mask[row, : len(sequence)] = 1
+            pooled = mean_pool(encoder(ids, mask)[-1], mask)
+            for d in dimensions:
+                sums[d] += torch.nn.functional.normalize(pooled[:, :d], dim=-1).sum(dim=0).double()
+    return {d: (sums[d] / len(indexes)).tolist() for d in dimensions}
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ export async function runClones(root: string, flags: ClonesFlags, options: ScanO
   const started = performance.now();
   const grammarsDir = findGrammarsDir(__dirname);
   let vectorOf: UnitVectorSource | undefined;
+  let modelMean: Float32Array | undefined;
   let release = async (): Promise<void> => {};
   if (settings.types.includes(4)) {
     // Type 4 reads unit embeddings from the search index, bringing it up to date first (shared with search).
@@ -65,6 +66,7 @@ export async function runClones(root: string, flags: ClonesFlags, options: ScanO
     const embedder = indexed.embedder;
     if (!embedder) throw new Error(`Type 4 clones need the encoder, which did not load (${indexed.encoderProblem}); leave Type 4 out with --types 1,2,3`);
     release = () => embedder.dispose();
+    modelMean = embedder.meanEmbedding;
     vectorOf = (unit) => {
       const stored = indexed.store.vector(unit.hash);
       return stored ? Float32Array.from(stored.codes, (code) => code * stored.scale) : undefined;
@@ -74,7 +76,7 @@ export async function runClones(root: string, flags: ClonesFlags, options: ScanO
   try {
     const runtime = await TreeSitterRuntime.create(grammarsDir);
     const { corpus, report: scan } = await scanCloneCorpus(root, runtime, options, signal);
-    const report = detectClones(corpus, settings, vectorOf);
+    const report = detectClones(corpus, settings, vectorOf, modelMean);
     const seconds = (performance.now() - started) / 1000;
     if (flags.format === 'json') write(`${JSON.stringify(clonesJson(report, scan, seconds))}\n`);
     else if (flags.format === 'sarif') write(`${JSON.stringify(cloneSarif(report.classes, { name: 'astrolabe', version: toolVersion() }), null, 1)}\n`);

@@ -10,7 +10,7 @@ export type UnitVectorSource = (unit: CorpusUnit, path: string) => Float32Array 
  * `type4Similarity`, after centring (below). Pairs already found as Type 1-3, and nested units, are left out.
  * Exact search, blocked over rows: O(units² × dimension), seconds for ten thousand units.
  */
-export function findSemanticClones(corpus: TokenCorpus, settings: CloneSettings, vectorOf: UnitVectorSource, found: PairLookup): TokenPair[] {
+export function findSemanticClones(corpus: TokenCorpus, settings: CloneSettings, vectorOf: UnitVectorSource, found: PairLookup, modelMean?: ArrayLike<number>): TokenPair[] {
   const units: CorpusUnit[] = [];
   const vectors: Float32Array[] = [];
   const seen = new Set<string>();
@@ -24,7 +24,7 @@ export function findSemanticClones(corpus: TokenCorpus, settings: CloneSettings,
   }
   if (units.length < 2) return [];
   const dimension = vectors[0]!.length;
-  const matrix = centredRows(vectors, dimension);
+  const matrix = centredRows(vectors, dimension, modelMean?.length === dimension ? modelMean : undefined);
   const neighbours = nearestAbove(matrix, dimension, settings.type4Neighbours, settings.type4Similarity);
   const pairs: TokenPair[] = [];
   const reported = new Set<number>();
@@ -42,14 +42,21 @@ export function findSemanticClones(corpus: TokenCorpus, settings: CloneSettings,
   return pairs;
 }
 
+/** How many units the model's own mean counts for when it is blended with a workspace's (below). */
+const MODEL_MEAN_WEIGHT = 200;
+
 /**
- * Unit vectors with the workspace's mean vector subtracted, renormalized (row-major). Embeddings share a
- * common direction (anisotropy) that makes unrelated code look alike; removing it spreads cosines out,
- * and on POJ-104 it ranks programs of the same problem better than the raw vectors (bench/cloneDetection.ts).
+ * Unit vectors with a mean vector subtracted, renormalized (row-major). Embeddings share a common
+ * direction (anisotropy) that makes unrelated code look alike; removing it spreads cosines out, and on
+ * POJ-104 it ranks programs of the same problem better than the raw vectors (bench/cloneDetection.ts).
+ * The mean is the workspace's, blended with the model's mean over real code (from its config) as if that
+ * were MODEL_MEAN_WEIGHT more units: a few dozen units cannot estimate their own mean, thousands can.
  */
-export function centredRows(vectors: readonly ArrayLike<number>[], dimension: number): Float32Array {
+export function centredRows(vectors: readonly ArrayLike<number>[], dimension: number, modelMean?: ArrayLike<number>): Float32Array {
   const mean = new Float64Array(dimension);
-  for (const vector of vectors) for (let d = 0; d < dimension; d++) mean[d]! += vector[d]! / vectors.length;
+  const total = vectors.length + (modelMean ? MODEL_MEAN_WEIGHT : 0);
+  for (const vector of vectors) for (let d = 0; d < dimension; d++) mean[d]! += vector[d]! / total;
+  if (modelMean) for (let d = 0; d < dimension; d++) mean[d]! += (modelMean[d]! * MODEL_MEAN_WEIGHT) / total;
   const matrix = new Float32Array(vectors.length * dimension);
   vectors.forEach((vector, row) => {
     let norm = 0;

@@ -22,6 +22,11 @@ export interface EncoderConfig {
   readonly maxTokens: number;
   /** Embedding sizes that work as embeddings on their own (Matryoshka prefixes), ascending, the last being hiddenSize. */
   readonly dimensions: readonly number[];
+  /**
+   * Optional: per dimension (as a string key), the mean of the model's normalized embeddings of real code.
+   * Clone detection centres the vectors of a small workspace on it (too few units to estimate their own mean).
+   */
+  readonly meanEmbeddings?: Readonly<Record<string, readonly number[]>>;
 }
 
 export function readEncoderConfig(folder: string): EncoderConfig {
@@ -46,6 +51,13 @@ export function validateEncoderConfig(raw: unknown, path: string): EncoderConfig
   const dimensions = config.dimensions;
   if (!Array.isArray(dimensions) || dimensions.length === 0 || !dimensions.every((d, i) => Number.isInteger(d) && d > 0 && (i === 0 || d > dimensions[i - 1])) || dimensions[dimensions.length - 1] !== config.hiddenSize) {
     fail('"dimensions" must be ascending positive integers ending with hiddenSize');
+  }
+  const means = config.meanEmbeddings;
+  if (means !== undefined) {
+    if (typeof means !== 'object' || means === null) fail('"meanEmbeddings" must be an object');
+    for (const [key, mean] of Object.entries(means as Record<string, unknown>)) {
+      if (!Array.isArray(mean) || mean.length !== Number(key) || !mean.every((value) => typeof value === 'number' && Number.isFinite(value))) fail(`"meanEmbeddings"."${key}" must be ${key} numbers`);
+    }
   }
   return config as unknown as EncoderConfig;
 }

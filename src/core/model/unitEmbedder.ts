@@ -29,6 +29,12 @@ export class UnitEmbedder {
     }
   }
 
+  /** The model's mean embedding of real code at this dimension, when its config records one. */
+  get meanEmbedding(): Float32Array | undefined {
+    const mean = this.encoder.config.meanEmbeddings?.[String(this.dimension)];
+    return mean ? Float32Array.from(mean) : undefined;
+  }
+
   /** Identifies the vectors: another model, or another dimension of the same one, makes other vectors. */
   get modelId(): string {
     return this.encoder.config.modelId;

@@ -44,6 +44,47 @@ describe('index store', () => {
     assert.deepEqual(Array.from(reopened.store.vector(hash)!.codes), Array.from(vectorFor(hash).codes));
   });
 
+  it('keeps each distinct text\'s terms once, in compressed term segments, through churn and reopening', (t) => {
+    const folder = temporaryFolder(t);
+    const { store } = IndexStore.open(folder, IDENTITY);
+    const shared = { ...unit('copy'), terms: 'read file line by line' };
+    addFile(store, 'a.py', [shared, { ...unit('a'), terms: 'alpha beta' }]);
+    addFile(store, 'b.py', [{ ...shared, name: 'copy_in_b' }]);
+    store.commit();
+    // Recorded, then gone before a commit, then recorded again: its terms are written when it returns.
+    addFile(store, 'c.py', [{ ...unit('transient'), terms: 'gamma' }]);
+    store.removeFile('c.py');
+    store.commit();
+    addFile(store, 'd.py', [{ ...unit('transient'), terms: 'gamma' }]);
+    store.commit();
+    for (let round = 0; round < 20; round++) {
+      addFile(store, 'churn.py', [{ ...unit(`version-${round}`), terms: `delta ${round}` }]);
+      store.commit();
+    }
+    const names = readdirSync(folder);
+    assert.ok(names.filter((name) => name.startsWith('terms-')).length <= 16, names.join(' '));
+    assert.ok(!readFileSync(join(folder, names.find((name) => name.startsWith('files-'))!), 'utf8').includes('line by line'), 'the files list holds no terms');
+    const reopened = IndexStore.open(folder, IDENTITY);
+    assert.equal(reopened.discarded, undefined);
+    const termsOf = (path: string): string[] => reopened.store.file(path)!.units.map((u) => u.terms);
+    assert.deepEqual(termsOf('a.py'), ['read file line by line', 'alpha beta']);
+    assert.deepEqual(termsOf('b.py'), ['read file line by line']);
+    assert.deepEqual(termsOf('d.py'), ['gamma']);
+    assert.deepEqual(termsOf('churn.py'), ['delta 19']);
+  });
+
+  it('reports a corrupt term segment', (t) => {
+    const folder = temporaryFolder(t);
+    const { store } = IndexStore.open(folder, IDENTITY);
+    addFile(store, 'a.py', [unit('one')]);
+    store.commit();
+    const segment = readdirSync(folder).find((name) => name.startsWith('terms-'))!;
+    writeFileSync(join(folder, segment), 'not gzip');
+    const opened = IndexStore.open(folder, IDENTITY);
+    assert.equal(opened.discarded?.reason, 'corrupt');
+    assert.match(opened.discarded!.detail, /terms-1\.json\.gz: not a term segment/);
+  });
+
   it('embeds only what is new: identical units share a vector, renames cost nothing', (t) => {
     const { store } = IndexStore.open(temporaryFolder(t), IDENTITY);
     addFile(store, 'a.py', [unit('one'), unit('two')]);

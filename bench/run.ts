@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     ['encoder-parity', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderParity(modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['encoder-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['index-throughput', async () => (existsSync(join(modelDir, 'config.json')) ? benchIndexThroughput(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
-    ['search-latency', () => benchSearchLatency()],
+    ['search-latency', () => benchSearchLatency(repoRoot, existsSync(join(modelDir, 'config.json')) ? modelDir : undefined)],
     ['search-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchSearchQuality(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['ast-probe', async () => (existsSync(join(modelDir, 'config.json')) ? benchAstProbe(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['clone-detection', async () => (existsSync(join(modelDir, 'config.json')) ? benchCloneDetection(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],

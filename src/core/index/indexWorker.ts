@@ -63,6 +63,8 @@ async function main(): Promise<void> {
         result = await updates.next();
       }
       index = SearchIndex.fromStore(store);
+      // Above the size where search turns approximate, build or load its graph now, not at the first query.
+      if (embedder) index.prepareVectorSearch();
       post({ type: 'updated', id, files: store.fileCount, units: store.unitCount, parsed: result.value.parsed, embedded: result.value.embedded, removed: result.value.removed });
     } catch (error) {
       // What was embedded before a cancel is committed; search what there is.

@@ -5,6 +5,10 @@ export class TopK {
 
   constructor(private readonly k: number) {}
 
+  get size(): number {
+    return this.ids.length;
+  }
+
   /** Scores at or below this cannot enter. */
   get threshold(): number {
     return this.ids.length < this.k ? -Infinity : this.scores[0]!;

@@ -24,9 +24,9 @@ const ignore = [
   '!grammars/*.wasm',
   // The syntax probe's webview script and styles.
   '!media/**',
-  '!models/**',
-  // Parity data is for checking an export, not for running it.
-  'models/*/parity/**',
+  // The models' files and their probes; not the parity data, which checks an export rather than runs it.
+  // (vsce includes whatever any negation matches, whatever the order, so parity/ is simply never named.)
+  '!models/*/*.onnx', '!models/*/*.json', '!models/*/*.md', '!models/*/probe/**',
   '!node_modules/onnxruntime-common/**',
   '!node_modules/onnxruntime-node/package.json', '!node_modules/onnxruntime-node/LICENSE', '!node_modules/onnxruntime-node/dist/**',
   `!node_modules/onnxruntime-node/bin/napi-v6/${PLATFORMS[target]}/**`,
@@ -45,6 +45,11 @@ execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', igno
 const listing = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' }).split('\n');
 const native = listing.filter((entry) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(entry));
 const foreign = native.filter((entry) => !entry.includes(`/bin/napi-v6/${PLATFORMS[target]}/`) && !(USEARCH_PREBUILDS[target] && entry.includes(`/usearch/prebuilds/${USEARCH_PREBUILDS[target]}/`)));
+const parity = listing.filter((entry) => entry.includes('/parity/'));
+if (parity.length > 0) {
+  console.error(`package: ${out} carries parity data, which is not needed at run time:\n  ${parity.join('\n  ')}`);
+  process.exit(1);
+}
 if (foreign.length > 0) {
   console.error(`package: ${out} carries other platforms' binaries:\n  ${foreign.join('\n  ')}`);
   process.exit(1);

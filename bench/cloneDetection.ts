@@ -135,6 +135,11 @@ function jscpdComparison(repoRoot: string): BenchRow[] {
 
 // ---------- POJ-104 ----------
 
+/** Only the POJ-104 rows (`clone-poj104`): what changes with the encoder, without the slow jscpd and scaling runs. */
+export async function benchClonePoj104(repoRoot: string, modelDir: string): Promise<BenchRow[]> {
+  return poj104(repoRoot, modelDir);
+}
+
 async function poj104(repoRoot: string, modelDir: string): Promise<BenchRow[]> {
   const set = loadPoj104(sharedEvalDir(repoRoot));
   const runtime = await TreeSitterRuntime.create(findGrammarsDir(join(repoRoot, 'dist')));

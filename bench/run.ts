@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAstProbe } from './astProbe';
 import { BenchRow, formatTable, writeResults } from './benchTable';
-import { benchCloneDetection } from './cloneDetection';
+import { benchCloneDetection, benchClonePoj104 } from './cloneDetection';
+import { benchCompletion } from './completion';
 import { benchEncoderParity } from './encoderParity';
 import { benchEncoderQuality } from './encoderQuality';
 import { benchEncoderThroughput } from './encoderThroughput';
@@ -28,13 +29,17 @@ async function main(): Promise<void> {
     ['search-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchSearchQuality(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['ast-probe', async () => (existsSync(join(modelDir, 'config.json')) ? benchAstProbe(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['clone-detection', async () => (existsSync(join(modelDir, 'config.json')) ? benchCloneDetection(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
+    ['clone-poj104', async () => (existsSync(join(modelDir, 'config.json')) ? benchClonePoj104(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
+    ['completion', () => benchCompletion(repoRoot)],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];
   // --results DIR keeps a comparison run (e.g. a random-weights baseline) apart from bench/results.
   const resultsFlag = process.argv.indexOf('--results');
   const resultsDir = resultsFlag > 0 ? process.argv[resultsFlag + 1]! : join(repoRoot, 'bench', 'results');
+  // Parts of a larger bench, run only when named: the whole run measures them already.
+  const onRequest = new Set(['clone-poj104']);
   for (const [name, bench] of benches) {
-    if (only.length > 0 && !only.includes(name)) continue;
+    if (only.length > 0 ? !only.includes(name) : onRequest.has(name)) continue;
     process.stderr.write(`bench: running ${name}...\n`);
     const rows = await bench();
     process.stdout.write(`\n## ${name}\n\n${formatTable(rows)}\n`);

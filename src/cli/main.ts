@@ -17,6 +17,7 @@ import { classCountArgument, CLONE_FORMATS, cloneTypesArgument, runClones } from
 import { DEFAULT_CLONE_SETTINGS, CloneType } from '../core/clones/cloneSettings';
 import { embedFolder } from './embedCommand';
 import { registerProbeCommands } from './probeCommand';
+import { registerCompleteCommand } from './completeCommand';
 import { defaultIndexDir, hitJson, indexFolder, indexSummary, runQuery, runQueryFile } from './searchCommands';
 import { formatUnitsText, reportText, unitJsonLine, unitsJson } from './unitsOutput';
 
@@ -167,6 +168,7 @@ program
   });
 
 registerProbeCommands(program, __dirname);
+registerCompleteCommand(program, __dirname);
 
 program
   .command('clones')

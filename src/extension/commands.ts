@@ -4,6 +4,7 @@ import { compareInstances } from './cloneDiff';
 import { CloneDetection } from './cloneDetection';
 import { CloneItem, ClonesView } from './clonesView';
 import { CodeSearch } from './codeSearch';
+import { InlineCompletions } from './inlineCompletions';
 import { ProbePanel } from './probePanel';
 import { checkEncoder } from './encoderStatus';
 import { SearchMode } from '../core/search/searchIndex';
@@ -18,6 +19,7 @@ export interface CommandContext {
   readonly clones: CloneDetection;
   readonly clonesView: ClonesView;
   readonly probe: ProbePanel;
+  readonly completions: InlineCompletions;
 }
 
 type CommandTable = Record<string, (context: CommandContext, ...args: never[]) => unknown>;
@@ -65,6 +67,7 @@ const COMMANDS = {
   },
   // Returns what the webview shows (for tests and other extensions).
   'astrolabe.probeSyntax': ({ probe }) => probe.probeEditor(),
+  'astrolabe.explainCompletion': ({ completions }) => completions.explain(),
   'astrolabe.checkEncoder': async ({ log, encoderFolder }) => {
     const summary = await checkEncoder(encoderFolder(), log);
     void vscode.window.showInformationMessage(`Astrolabe: ${summary}`);

@@ -6,6 +6,7 @@ import { CLONE_RANGE_SCHEME, CloneRangeDocuments } from './cloneDiff';
 import { CloneDetection } from './cloneDetection';
 import { ClonesView } from './clonesView';
 import { CodeSearch } from './codeSearch';
+import { InlineCompletions } from './inlineCompletions';
 import { ProbePanel } from './probePanel';
 import { CodeUnitsView } from './codeUnitsView';
 import { SearchResultsView } from './searchResultsView';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
   const clonesView = new ClonesView(context.workspaceState);
   const clones = new CloneDetection(search, clonesView, log);
   const probe = new ProbePanel(context.extensionUri, () => encoderFolder(context), treeSitter, documents);
+  const completions = new InlineCompletions(context.asAbsolutePath('models/completion'), log);
   const rescanInBackground = (): void => {
     scan.scan(vscode.ProgressLocation.Window).catch((error: unknown) => reportError(log, 'workspace scan', error));
   };
@@ -42,8 +44,14 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     view,
     new ScanStatusBar(scan),
     vscode.window.registerTreeDataProvider('astrolabe.codeUnits', view),
-    ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search, clones, clonesView, probe }),
+    ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search, clones, clonesView, probe, completions }),
     probe,
+    completions,
+    // The completion model is trained on JavaScript and TypeScript first: it answers there.
+    vscode.languages.registerInlineCompletionItemProvider(
+      ['javascript', 'typescript', 'javascriptreact', 'typescriptreact'].flatMap((language) => [{ language, scheme: 'file' }, { language, scheme: 'untitled' }]),
+      completions,
+    ),
     search,
     clonesView,
     clones,
@@ -73,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     whenIndexed: () => search.whenIndexed(),
     searchResultsTree: () => results.render(),
     clonesTree: () => clonesView.render(),
+    lastCompletion: () => completions.lastCompletion && { text: completions.lastCompletion.completion.text, monitorTriggered: completions.lastCompletion.completion.monitorTriggered, legal: completions.lastCompletion.completion.events.flatMap((event) => event.legal) },
   };
 }
 

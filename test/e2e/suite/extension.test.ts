@@ -8,14 +8,15 @@
  *   src/util.ts          parsed   function clamp, class Counter (method increment)
  *   src/stats.py         parsed   function summarize
  *   src/report.py        parsed   function describe_scores: a renamed copy of summarize (a Type 2 clone)
+ *   src/cart.ts          parsed   class Cart (methods addItem, removeItem, itemCount), function checkout
  *   lib/vendor.min.js    skipped  "minified" (one line of about 3 KB)
  *   assets/blob.py       skipped  "binary"   (NUL bytes; written by the runner)
  *   build/generated.py   ignored  (.gitignore: build/) - not counted at all
  *   build/bundle.js      ignored  (.gitignore: build/) - not counted at all
  *   debug.log            ignored  (.gitignore: *.log)  - not counted at all
  *   README.md, .gitignore         not a supported language - not counted
- *   => seen 6, parsed 4, skipped { binary: 1, minified: 1 }, units >= 9
- *      (at least the 9 named units above; top-level code may add windows).
+ *   => seen 7, parsed 5, skipped { binary: 1, minified: 1 }, units >= 14
+ *      (at least the 14 named units above; top-level code may add windows).
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
@@ -41,6 +42,7 @@ interface AstrolabeApi {
   codeUnitsTree(): Promise<ViewNode[]>;
   whenIndexed(): Promise<void>;
   clonesTree(): ViewNode[];
+  lastCompletion(): { text: string; monitorTriggered: boolean; legal: string[] } | undefined;
 }
 
 interface ProbeTree {
@@ -75,10 +77,10 @@ interface CodeHit {
 }
 
 const EXPECTED = {
-  seen: 6,
-  parsed: 4,
+  seen: 7,
+  parsed: 5,
   skipped: { binary: 1, minified: 1 } as Record<string, number>,
-  minUnits: 9,
+  minUnits: 14,
 };
 
 const GEOMETRY_UNITS: Array<[label: string, kinds: string[]]> = [
@@ -392,5 +394,37 @@ describe('Astrolabe in a real VS Code', function () {
     assert.ok(leafTexts(view.truth).includes('hypot'));
     const webview = await poll(async () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('astrolabe.probe')), (tab) => tab !== undefined, 'the probe webview tab');
     assert.strictEqual(webview!.label, 'Astrolabe: Syntax Probe');
+  });
+  it('an inline completion after `cart.` names a real member of Cart, checked by the language service', async function () {
+    this.timeout(150_000); // the first completion loads the model and starts the TypeScript server
+    const astrolabe = await api();
+    const document = await vscode.workspace.openTextDocument(fixtureUri('src/cart.ts'));
+    const editor = await vscode.window.showTextDocument(document);
+    const line = document.getText().split('\n').findIndex((text) => text.includes('const total = cart.itemCount;'));
+    assert.ok(line > 0, 'the fixture has checkout()');
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(document.uri, new vscode.Position(line + 1, 0), '  cart.\n');
+    assert.ok(await vscode.workspace.applyEdit(edit), 'applyEdit failed');
+    // The first completion also waits for the TypeScript server to start: a generous limit for this test.
+    const settings = vscode.workspace.getConfiguration('astrolabe');
+    await settings.update('completion.maxLatencyMs', 20_000, vscode.ConfigurationTarget.Global);
+    try {
+      const members = ['addItem', 'removeItem', 'itemCount'];
+      const completion = await poll(async () => {
+        // Moving the cursor off and back makes the editor ask again rather than reuse its last answer.
+        editor.selection = new vscode.Selection(line, 0, line, 0);
+        editor.selection = new vscode.Selection(line + 1, 7, line + 1, 7);
+        await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+        await sleep(1000);
+        return astrolabe.lastCompletion();
+      }, (last) => last !== undefined && last.text.trim().length > 0, 'a non-empty inline completion at cart.', 90_000);
+      assert.ok(completion!.monitorTriggered, `the monitor did not constrain ${JSON.stringify(completion)}`);
+      assert.ok(members.every((member) => completion!.legal.includes(member)), `legal members: ${completion!.legal.join(', ')}`);
+      const identifier = /^[A-Za-z_$][\w$]*/.exec(completion!.text)?.[0];
+      assert.ok(identifier && completion!.legal.includes(identifier), `the completion ${JSON.stringify(completion!.text)} starts with a member of Cart`);
+    } finally {
+      await settings.update('completion.maxLatencyMs', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
   });
 });

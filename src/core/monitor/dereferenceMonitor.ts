@@ -1,0 +1,117 @@
+import { DecodingText, Monitor, MonitorEvent } from './monitor';
+import { StaticAnalysis } from './staticAnalysis';
+import { continuesIdentifier, TokenMask, VocabularyTrie } from './vocabularyTrie';
+
+const SHOWN_NAMES = 50;
+const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * Whether `text` ends in a dereference: `.` (or `?.`) right after an expression (an identifier, `)`
+ * or `]`), not a spread, a number's decimal point, or inside a
+ * line comment or string on the current line.
+ */
+export function endsInDereference(text: string): boolean {
+  if (!text.endsWith('.')) return false;
+  let end = text.length - 1;
+  if (text[end - 1] === '?') end--;
+  const before = text[end - 1];
+  if (before === undefined || !(continuesIdentifier(before) || before === ')' || before === ']')) return false;
+  const line = text.slice(text.lastIndexOf('\n') + 1, end);
+  if (/(?:^|[^\w$.])\d[\d_]*$/.test(line)) return false; // 12. is a number
+  return !lineContext(line).inCommentOrString;
+}
+
+/**
+ * The current line as a small lexer sees it: whether its end is inside a comment or a string (a
+ * template literal's `${...}` is code again), and the closers of the brackets, templates and
+ * `${` left open on it, innermost first.
+ */
+export function lineContext(line: string): { readonly inCommentOrString: boolean; readonly closers: string } {
+  // The stack holds what closes each open construct: ) ] } for brackets, ` for a template, $} for `${`.
+  const stack: string[] = [];
+  let quote: string | undefined;
+  for (let index = 0; index < line.length; index++) {
+    const char = line[index]!;
+    const top = stack[stack.length - 1];
+    if (quote) {
+      if (char === '\\') index++;
+      else if (char === quote) quote = undefined;
+    } else if (top === '`') {
+      if (char === '\\') index++;
+      else if (char === '`') stack.pop();
+      else if (char === '$' && line[index + 1] === '{') {
+        stack.push('$}');
+        index++;
+      }
+    } else if (char === '"' || char === "'") quote = char;
+    else if (char === '`') stack.push('`');
+    else if (char === '/' && line[index + 1] === '/') return { inCommentOrString: true, closers: '' };
+    else if (CLOSERS[char]) stack.push(CLOSERS[char]!);
+    else if (char === ')' || char === ']' || char === '}') {
+      if (top === char || (char === '}' && top === '$}')) stack.pop();
+    }
+  }
+  const inTemplateText = stack[stack.length - 1] === '`';
+  return { inCommentOrString: quote !== undefined || inTemplateText, closers: stack.reverse().map((closer) => (closer === '$}' ? '}' : closer)).join('') };
+}
+
+/**
+ * Closing brackets for the brackets (and template literals) left open on the current line. The
+ * cursor's line was cut at the cursor, so its closers are gone: adding them back keeps the expression
+ * before the `.` parsed as in the finished code when static analysis reads the document.
+ */
+export function closersForLine(text: string): string {
+  return lineContext(text.slice(text.lastIndexOf('\n') + 1)).closers;
+}
+
+type State = { readonly kind: 'idle' } | { readonly kind: 'constraining'; readonly legal: readonly string[]; typed: string };
+
+/**
+ * The dereference monitor: after `expr.` it asks static analysis for the members of `expr`'s type and
+ * lets the decoder write only one of them (a member name followed by a character that ends it).
+ */
+export class DereferenceMonitor implements Monitor {
+  readonly name = 'dereference';
+  readonly events: MonitorEvent[] = [];
+  private state: State = { kind: 'idle' };
+  private lastTrigger = -1;
+
+  constructor(private readonly analysis: StaticAnalysis, private readonly trie: VocabularyTrie, private readonly endTokens: readonly number[]) {}
+
+  pre(text: DecodingText): boolean {
+    const position = text.prefix.length + text.generated.length;
+    return this.state.kind === 'idle' && position !== this.lastTrigger && endsInDereference(text.prefix + text.generated);
+  }
+
+  async analyze(text: DecodingText, signal?: AbortSignal): Promise<void> {
+    const before = text.prefix + text.generated;
+    this.lastTrigger = before.length;
+    const document = { fileName: text.fileName, text: before + closersForLine(before) + text.suffix, offset: before.length };
+    const names = await this.analysis.memberNames(document, signal);
+    const line = before.split('\n').length;
+    if (!names || names.length === 0) {
+      this.events.push({ monitor: this.name, at: text.generated.length, reason: `line ${line}: static analysis knows no members here; not constrained`, legal: [] });
+      return;
+    }
+    this.state = { kind: 'constraining', legal: names, typed: '' };
+    this.events.push({ monitor: this.name, at: text.generated.length, reason: `line ${line}: after '.', only the ${names.length} members static analysis lists`, legal: names.slice(0, SHOWN_NAMES) });
+  }
+
+  maskgen(): TokenMask | undefined {
+    if (this.state.kind !== 'constraining') return undefined;
+    const typed = this.state.typed;
+    const remainders = this.state.legal.filter((name) => name.startsWith(typed)).map((name) => name.slice(typed.length));
+    if (remainders.length === 0) {
+      this.state = { kind: 'idle' };
+      return undefined;
+    }
+    return this.trie.identifierMask(remainders, this.endTokens);
+  }
+
+  update(tokenText: string): void {
+    if (this.state.kind !== 'constraining') return;
+    this.state.typed += tokenText;
+    // Any character that cannot continue an identifier ends the member name: back to waiting.
+    if ([...this.state.typed].some((char) => !continuesIdentifier(char))) this.state = { kind: 'idle' };
+  }
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { closersForLine, DereferenceMonitor, endsInDereference } from '../../src/core/monitor/dereferenceMonitor';
+import { AnalysisDocument, StaticAnalysis } from '../../src/core/monitor/staticAnalysis';
+import { VocabularyTrie } from '../../src/core/monitor/vocabularyTrie';
+
+/** A static-analysis port answering from a table, recording what it was asked. */
+class TableAnalysis implements StaticAnalysis {
+  readonly asked: AnalysisDocument[] = [];
+  constructor(private readonly answer: readonly string[] | undefined) {}
+  async memberNames(document: AnalysisDocument): Promise<readonly string[] | undefined> {
+    this.asked.push(document);
+    return this.answer;
+  }
+}
+
+const VOCABULARY = ['area', 'ar', 'ea', 'ea(', 'radius', '.', 'x', ' ', '(', ')', 'zz', ''];
+const END = 11;
+
+function allowed(monitor: DereferenceMonitor): string[] | undefined {
+  const mask = monitor.maskgen();
+  if (!mask) return undefined;
+  return VOCABULARY.map((text, token) => (token === END ? '<end>' : text)).filter((_, token) => mask.allowed[token]);
+}
+
+describe('endsInDereference (pre)', () => {
+  it('triggers after an expression and a dot', () => {
+    for (const text of ['circle.', 'make().', 'items[0].', 'maybe?.', 'this.a.b.', 'const s = `${circle.', 'f(a, b.']) assert.ok(endsInDereference(text), text);
+  });
+  it('does not trigger on spreads, numbers, comments, strings and a dot alone', () => {
+    for (const text of ['[...', 'x = 12.', '// see circle.', 'const s = "circle.', 'const s = `circle.', 'x\n  .', '.', 'a = 1 + .']) assert.ok(!endsInDereference(text), text);
+  });
+});
+
+describe('closersForLine', () => {
+  it('closes the brackets and template parts left open on the line, innermost first', () => {
+    assert.equal(closersForLine('first(line\nf(a, [b, g(c.'), ')])');
+    assert.equal(closersForLine('const s = `area ${circle.'), '}`');
+    assert.equal(closersForLine('if (a(b) && "(" + c.'), ')');
+    assert.equal(closersForLine('x.'), '');
+  });
+});
+
+describe('DereferenceMonitor', () => {
+  const trie = new VocabularyTrie(VOCABULARY);
+  const text = (generated: string) => ({ fileName: '/p/a.ts', prefix: 'const c = circle', generated, suffix: '\nnext();\n' });
+
+  it('runs pre, a_phi, maskgen and update as a state machine', async () => {
+    const analysis = new TableAnalysis(['area', 'radius']);
+    const monitor = new DereferenceMonitor(analysis, trie, [END]);
+    assert.equal(monitor.pre(text('')), false);
+    assert.equal(monitor.maskgen(), undefined, 'idle: no constraint');
+    assert.equal(monitor.pre(text('.')), true);
+    await monitor.analyze(text('.'));
+    // a_phi saw the document with the completion so far, closers, and the suffix; the offset right after the dot.
+    assert.deepEqual(analysis.asked, [{ fileName: '/p/a.ts', text: 'const c = circle.\nnext();\n', offset: 17 }]);
+    assert.deepEqual(allowed(monitor), ['area', 'ar', 'radius']);
+    monitor.update('ar');
+    assert.deepEqual(allowed(monitor), ['ea', 'ea(']);
+    monitor.update('ea');
+    assert.deepEqual(allowed(monitor), ['.', ' ', '(', ')', '<end>'], 'a complete name: only what ends it');
+    monitor.update('(');
+    assert.equal(monitor.maskgen(), undefined, 'back to idle once the name is written');
+    assert.equal(monitor.pre(text('.area(')), false);
+    assert.equal(monitor.pre(text('.area(x.')), true, 'the next dereference triggers again');
+    assert.equal(monitor.events.length, 1);
+    assert.deepEqual(monitor.events[0]!.legal, ['area', 'radius']);
+  });
+
+  it('leaves decoding free where static analysis knows nothing, and does not ask twice at one point', async () => {
+    const monitor = new DereferenceMonitor(new TableAnalysis(undefined), trie, [END]);
+    assert.ok(monitor.pre(text('.')));
+    await monitor.analyze(text('.'));
+    assert.equal(monitor.maskgen(), undefined);
+    assert.equal(monitor.pre(text('.')), false);
+    assert.match(monitor.events[0]!.reason, /knows no members/);
+  });
+
+  it('passes the unclosed brackets of the line to the analysis, closed', async () => {
+    const analysis = new TableAnalysis(['area']);
+    const monitor = new DereferenceMonitor(analysis, trie, [END]);
+    await monitor.analyze({ fileName: '/p/a.ts', prefix: 'total(sum(circle.', generated: '', suffix: '\n' });
+    assert.equal(analysis.asked[0]!.text, 'total(sum(circle.))\n');
+  });
+});

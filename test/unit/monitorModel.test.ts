@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CompletionEngine } from '../../src/core/monitor/completionEngine';
+import { CompletionModel } from '../../src/core/monitor/completionModel';
+import { decodeCompletion } from '../../src/core/monitor/decodeCompletion';
+import { fimPromptIds } from '../../src/core/monitor/fimPrompt';
+import { StaticAnalysis } from '../../src/core/monitor/staticAnalysis';
+import { stopLength } from '../../src/core/monitor/stopRules';
+import { TypeScriptAnalysis } from '../../src/core/monitor/typeScriptAnalysis';
+import { seededRandom } from '../../src/core/seededRandom';
+import { FIXTURES } from './helpers';
+
+// The repository's committed completion model (tests run compiled from out/test/unit).
+const REPO = join(__dirname, '..', '..', '..');
+const MODEL = join(REPO, 'models', 'completion');
+const REPORT = join(FIXTURES, 'monitor', 'project', 'src', 'report.ts');
+const MEMBERS = ['area', 'circumference', 'radius', 'scaledBy'];
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let index = 0; index < a.length; index++) {
+    dot += a[index]! * b[index]!;
+    normA += a[index]! ** 2;
+    normB += b[index]! ** 2;
+  }
+  return dot / Math.sqrt(normA * normB);
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let index = 1; index < values.length; index++) if (values[index]! > values[best]!) best = index;
+  return best;
+}
+
+/** The fixture cut at `circle.` on the line with `needle`, the rest of that line removed (as the benchmark does). */
+function cursorAt(needle: string): { fileName: string; prefix: string; suffix: string } {
+  const text = readFileSync(REPORT, 'utf8');
+  const offset = text.indexOf(needle) + needle.indexOf('.') + 1;
+  return { fileName: REPORT, prefix: text.slice(0, offset), suffix: text.slice(text.indexOf('\n', offset)) };
+}
+
+describe('completion model (models/completion, int8 ONNX)', () => {
+  let model: CompletionModel;
+  before(async () => {
+    model = await CompletionModel.load(MODEL, { threads: 2 });
+  });
+  after(async () => {
+    await model.release();
+  });
+
+  it("matches torch's logits for the export's parity prompt", async () => {
+    const parity = JSON.parse(readFileSync(join(MODEL, 'parity.json'), 'utf8')) as { promptIds: number[]; greedyIds: number[]; logits: number[]; prompt: string };
+    assert.deepEqual(model.tokenizer.encode(parity.prompt), parity.promptIds.slice(1, 1 + model.tokenizer.encode(parity.prompt).length), 'same tokenization as Python');
+    const stream = await model.start(parity.promptIds);
+    assert.equal(stream.logits.length, model.config.vocabSize);
+    assert.ok(cosine(stream.logits, parity.logits) > 0.99, 'int8 logits close to fp32 torch');
+    assert.equal(argmax(stream.logits), parity.greedyIds[0]);
+  });
+
+  it('gives the same next-token logits with the key/value cache as without', async () => {
+    const ids = model.tokenizer.encode(readFileSync(REPORT, 'utf8')).slice(0, 60);
+    const cached = await model.start(ids.slice(0, 50));
+    for (const id of ids.slice(50)) await cached.append(id);
+    const whole = await model.start(ids);
+    assert.equal(cached.length, whole.length);
+    assert.ok(cosine(cached.logits, whole.logits) > 0.99);
+    assert.equal(argmax(cached.logits), argmax(whole.logits));
+  });
+
+  it('tokenizes real files losslessly', () => {
+    for (const file of [REPORT, join(REPO, 'src', 'core', 'monitor', 'dereferenceMonitor.ts'), join(REPO, 'README.md')]) {
+      const text = readFileSync(file, 'utf8');
+      assert.equal(model.tokenizer.decode(model.tokenizer.encode(text)), text, file);
+    }
+    const odd = 'naïve 世界 🎉\r\n\t  x?.y ?? `${a}` \u00a0';
+    assert.equal(model.tokenizer.decode(model.tokenizer.encode(odd)), odd);
+  });
+
+  it('builds fill-in-the-middle prompts inside the context budget', () => {
+    const { specials } = model.tokenizer;
+    const long = { prefix: 'const value = 1;\n'.repeat(2000) + 'value.', suffix: '\nfinish();\n'.repeat(500) };
+    const ids = fimPromptIds(long, model.tokenizer, specials, { contextTokens: 256, completionTokens: 32, suffixShare: 0.25 });
+    assert.ok(ids.length <= 256 - 32, `${ids.length} tokens`);
+    assert.equal(ids[0], specials.fimPrefix);
+    assert.equal(ids[ids.length - 1], specials.fimMiddle);
+    const suffixAt = ids.indexOf(specials.fimSuffix);
+    assert.ok(model.tokenizer.decode(ids.slice(1, suffixAt)).endsWith('value.'), 'the prefix keeps its end');
+    assert.ok(model.tokenizer.decode(ids.slice(suffixAt + 1, -1)).startsWith('\nfinish();'), 'the suffix keeps its start');
+  });
+
+  describe('decoding', () => {
+    let engine: CompletionEngine;
+    before(() => {
+      engine = new CompletionEngine(model, new TypeScriptAnalysis());
+    });
+
+    it('with the dereference monitor, writes a real member of the receiver', async () => {
+      for (const needle of ['circle.scaledBy', 'bigger.circumference']) {
+        const completion = await engine.complete({ ...cursorAt(needle), maxTokens: 32 });
+        assert.ok(completion.monitorTriggered);
+        const identifier = /^[\w$]+/.exec(completion.text)?.[0];
+        assert.ok(identifier && MEMBERS.includes(identifier), `${needle}: ${JSON.stringify(completion.text)}`);
+        assert.match(completion.events[0]!.reason, /only the 4 members/);
+        assert.ok(completion.latencyMs > 0);
+      }
+    });
+
+    it('respects the token budget, the stop rule and --no-monitor', async () => {
+      const budget = await engine.complete({ ...cursorAt('circle.scaledBy'), maxTokens: 3, stop: 'block' });
+      assert.ok(budget.tokens <= 3);
+      const plain = await engine.complete({ ...cursorAt('circle.scaledBy'), maxTokens: 16, useMonitors: false });
+      assert.equal(plain.monitorTriggered, false);
+      assert.deepEqual(plain.events, []);
+      assert.ok(!plain.text.includes('\n'), 'line stop rule');
+    });
+
+    it('stops when cancelled, also while static analysis is being asked', async () => {
+      const abort = new AbortController();
+      abort.abort();
+      const cancelled = await engine.complete({ ...cursorAt('circle.scaledBy') }, abort.signal);
+      assert.equal(cancelled.stoppedBy, 'cancelled');
+      const during = new AbortController();
+      const slowAnalysis: StaticAnalysis = { memberNames: async () => { during.abort(); return ['area']; } };
+      const stopped = await new CompletionEngine(model, slowAnalysis).complete({ ...cursorAt('circle.scaledBy') }, during.signal);
+      assert.equal(stopped.stoppedBy, 'cancelled');
+      assert.equal(stopped.text, '');
+    });
+
+    it('samples repeatably with a seeded generator', async () => {
+      const request = { ...cursorAt('circle.scaledBy'), maxTokens: 12 };
+      const sample = async () => (await engine.complete({ ...request, sampling: { temperature: 0.8, topK: 20, random: seededRandom(7) } })).text;
+      assert.equal(await sample(), await sample());
+    });
+
+    it('decodes through the narrow model port (greedy equals the first sampled step at temperature 0)', async () => {
+      const { prefix, suffix } = cursorAt('circle.scaledBy');
+      const promptIds = fimPromptIds({ prefix, suffix }, model.tokenizer, model.tokenizer.specials, { contextTokens: model.config.contextTokens, completionTokens: 8, suffixShare: 0.25 });
+      const request = { fileName: REPORT, prefix, suffix, promptIds, maxTokens: 8, stop: 'line' as const, monitors: [] };
+      const greedy = await decodeCompletion(model, model.tokenizer, request);
+      const zero = await decodeCompletion(model, model.tokenizer, { ...request, sampling: { temperature: 0, topK: 5, random: seededRandom(1) } });
+      assert.deepEqual(zero.tokens, greedy.tokens);
+    });
+  });
+});
+
+describe('stop rules', () => {
+  it('end a completion at the line, the statement or the block', () => {
+    assert.equal(stopLength('area();\nnext', 'line'), 7);
+    assert.equal(stopLength('area()', 'line'), undefined);
+    assert.equal(stopLength('reduce((a, b) => { return a; }, 0); more', 'statement'), 'reduce((a, b) => { return a; }, 0);'.length);
+    assert.equal(stopLength('area(x\n, y', 'statement'), undefined, 'a line break inside brackets does not end the statement');
+    assert.equal(stopLength('area())\nnext()', 'statement'), 'area())'.length);
+    assert.equal(stopLength('a();\n  b();\n}\nafter', 'block'), 'a();\n  b();\n'.length);
+    assert.equal(stopLength('"}" + x;\n\nlater', 'block'), '"}" + x;'.length);
+  });
+});

@@ -381,10 +381,22 @@ async function runProbeUiTest(context: BrowserContext, server: CodeServer, folde
     await page.keyboard.press('Enter');
     await page.locator('.tabs-container .tab.active', { hasText: 'geometry.py' }).waitFor({ state: 'visible', timeout: 15_000 });
     step = 'the cursor in distance()';
-    await page.keyboard.press('Control+G');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(':17:5');
-    await page.keyboard.press('Enter');
+    // Go to line 17, column 5, and wait until the status bar says so: a busy machine can drop keys.
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    const cursorAt = page.locator('.part.statusbar .statusbar-item', { hasText: 'Ln 17, Col 5' });
+    for (let attempt = 0; ; attempt++) {
+      await page.keyboard.press('Control+G');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(':17:5');
+      await page.keyboard.press('Enter');
+      try {
+        await cursorAt.first().waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await page.keyboard.press('Escape');
+      }
+    }
     step = 'the palette command';
     await runPaletteCommand(page, PROBE_TITLE);
     step = 'the webview';

@@ -23,7 +23,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
 from token_shards import TokenShard, special_ids  # noqa: E402
-from training_run import TrainingRun  # noqa: E402
+from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
 def matryoshka_info_nce(queries: torch.Tensor, codes: torch.Tensor, dimensions: list[int], log_scale: torch.Tensor) -> torch.Tensor:
@@ -64,13 +64,6 @@ def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int,
     ranks = (scores > scores.diag().unsqueeze(1)).sum(dim=1) + 1
     encoder.train()
     return float((1.0 / ranks.float()).mean())
-
-
-def cooldown(args, elapsed_minutes: float) -> float:
-    """Learning-rate factor: 1 until the last --cooldown-minutes of the budget, then linearly down to 0.1."""
-    if args.cooldown_minutes <= 0:
-        return 1.0
-    return max(0.1, min(1.0, (args.minutes - elapsed_minutes) / args.cooldown_minutes))
 
 
 def main() -> None:
@@ -128,7 +121,7 @@ def main() -> None:
     encoder.train()
     while run.running(args.max_steps):
         for group in optimizer.param_groups:
-            group["lr"] = args.lr * min(1.0, (run.state["step"] + 1) / args.warmup) * cooldown(args, run.elapsed_minutes)
+            group["lr"] = learning_rate(args.lr, run.state["step"], args.warmup, run.minutes_left, args.cooldown_minutes)
         picks = rng.sample(range(len(train_q)), args.batch)
         queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)])
         codes = embed(encoder, *[t.to(args.device) for t in padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)])

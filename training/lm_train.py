@@ -21,7 +21,7 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lm_model import CompletionLM, LMConfig  # noqa: E402
-from training_run import TrainingRun  # noqa: E402
+from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
 def windows(stream: np.ndarray, batch: int, length: int, generator: torch.Generator):
@@ -46,13 +46,6 @@ def evaluate(model, valid: np.ndarray, length: int, count: int = 48, device="cpu
             losses.append(float(lm_loss(model, rows.to(device))))
     model.train()
     return sum(losses) / len(losses)
-
-
-def learning_rate(args, step: int, minutes: float) -> float:
-    warm = min(1.0, (step + 1) / args.warmup)
-    left = args.minutes - minutes
-    cool = max(0.1, min(1.0, left / args.cooldown_minutes)) if args.cooldown_minutes > 0 else 1.0
-    return args.lr * warm * cool
 
 
 def main() -> None:
@@ -108,7 +101,7 @@ def main() -> None:
     while run.running(args.max_steps):
         step = run.state["step"]
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(args, step, run.elapsed_minutes)
+            group["lr"] = learning_rate(args.lr, step, args.warmup, run.minutes_left, args.cooldown_minutes)
         rows = windows(train, args.batch, args.seq, generator).to(args.device)
         loss = lm_loss(model, rows)
         optimizer.zero_grad(set_to_none=True)

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens, masked_lm_loss  # noqa: E402
 from token_shards import TokenShard, special_ids  # noqa: E402
-from training_run import TrainingRun  # noqa: E402
+from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
 def batches(shard: TokenShard, batch_size: int, max_tokens: int, rng: random.Random, pad_id: int):
@@ -74,6 +74,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--minutes", type=float, default=110.0, help="wall-clock budget for this run (all resumes together)")
     parser.add_argument("--max-steps", type=int, default=1_000_000)
+    parser.add_argument("--cooldown-minutes", type=float, default=0.0,
+                        help="decay the learning rate linearly to a tenth over the budget's last minutes")
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is lent")
@@ -111,7 +113,7 @@ def main() -> None:
     while run.running(args.max_steps):
         step = run.state["step"]
         for group in optimizer.param_groups:
-            group["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
+            group["lr"] = learning_rate(args.lr, step, args.warmup, run.minutes_left, args.cooldown_minutes)
         ids, mask = next(source)
         masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
         loss = masked_lm_loss(encoder, head, masked.to(args.device), mask.to(args.device), labels.to(args.device))

@@ -10,6 +10,14 @@ from pathlib import Path
 import torch
 
 
+def learning_rate(base: float, step: int, warmup_steps: int, minutes_left: float, cooldown_minutes: float) -> float:
+    """Linear warmup over the first steps, flat, then linearly down to a tenth over the budget's last
+    cooldown_minutes. The cooldown follows the wall clock, not steps, because runs are sized in minutes."""
+    warm = min(1.0, (step + 1) / warmup_steps)
+    cool = max(0.1, min(1.0, minutes_left / cooldown_minutes)) if cooldown_minutes > 0 else 1.0
+    return base * warm * cool
+
+
 class TrainingRun:
     def __init__(self, out: Path, minutes: float, checkpoint_minutes: float):
         self.out = out
@@ -39,6 +47,10 @@ class TrainingRun:
     @property
     def elapsed_minutes(self) -> float:
         return (time.time() - self.started) / 60
+
+    @property
+    def minutes_left(self) -> float:
+        return self.minutes - self.elapsed_minutes
 
     def save(self, payload: dict) -> None:
         """Atomically: a kill while saving leaves the previous checkpoint."""

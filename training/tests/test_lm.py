@@ -2,7 +2,6 @@
 import random
 import sys
 import unittest
-from argparse import Namespace
 from pathlib import Path
 
 import torch
@@ -10,7 +9,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lm_data import fim_pieces  # noqa: E402
 from lm_model import CompletionLM, ExportedLM, LMConfig  # noqa: E402
-from lm_train import learning_rate  # noqa: E402
+from training_run import learning_rate  # noqa: E402
 
 
 class FimTest(unittest.TestCase):
@@ -69,11 +68,12 @@ class ModelTest(unittest.TestCase):
 
 class ScheduleTest(unittest.TestCase):
     def test_warmup_flat_then_cooldown(self):
-        args = Namespace(lr=1e-3, warmup=10, minutes=30.0, cooldown_minutes=5.0)
-        self.assertAlmostEqual(learning_rate(args, 0, 0.0), 1e-4)
-        self.assertAlmostEqual(learning_rate(args, 100, 10.0), 1e-3)
-        self.assertAlmostEqual(learning_rate(args, 100, 27.5), 5e-4)
-        self.assertAlmostEqual(learning_rate(args, 100, 40.0), 1e-4)
+        # 30-minute budget, 10 warmup steps, 5 cooldown minutes
+        self.assertAlmostEqual(learning_rate(1e-3, 0, 10, 30.0, 5.0), 1e-4)
+        self.assertAlmostEqual(learning_rate(1e-3, 100, 10, 20.0, 5.0), 1e-3)
+        self.assertAlmostEqual(learning_rate(1e-3, 100, 10, 2.5, 5.0), 5e-4)
+        self.assertAlmostEqual(learning_rate(1e-3, 100, 10, -10.0, 5.0), 1e-4)
+        self.assertAlmostEqual(learning_rate(1e-3, 100, 10, 1.0, 0.0), 1e-3)
 
 
 if __name__ == "__main__":

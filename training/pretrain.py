@@ -2,6 +2,11 @@
 
     /usr/bin/python3 training/pretrain.py --shards DATA/shards --out DATA/runs/mlm --minutes 110
 
+With --traces (issue 8, TRACED-style), a share of the steps instead takes traced executions (code with its
+input appended) and adds two objectives to masked-LM on them: which lines ran, and each traced variable's
+value category (execution_objectives.py). Same model, same wall-clock budget: a fair comparison with a
+static-only run.
+
 Resumable: a checkpoint is written every --checkpoint-minutes and at the end; rerunning the same command
 continues from the last one. Logs one JSON line per log interval to OUT/log.jsonl.
 """
@@ -14,10 +19,12 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
+from execution_objectives import ExecutionHeads, TraceShards, coverage_accuracy, line_predictions  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens, masked_lm_loss  # noqa: E402
 from token_shards import TokenShard, special_ids  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
@@ -61,6 +68,23 @@ def evaluate(encoder, head, shard: TokenShard, specials: dict, config: EncoderCo
     return sum(losses) / len(losses)
 
 
+def evaluate_traces(encoder, heads: ExecutionHeads, shard: TraceShards, pad_id: int, count: int = 256) -> dict:
+    """Line-coverage accuracy of the coverage head on a fixed sample of held-out executions (nothing masked)."""
+    encoder.eval()
+    indexes = random.Random(1234).sample(range(len(shard)), min(count, len(shard)))
+    predicted, truth, execution = [], [], []
+    with torch.no_grad():
+        for start in range(0, len(indexes), 16):
+            ids, mask, coverage, _ = shard.batch(indexes[start : start + 16], pad_id)
+            hidden = encoder(ids, mask)[-1]
+            lines = coverage > 0
+            predicted.append(line_predictions(heads.coverage(hidden[lines])).numpy())
+            truth.append(coverage[lines].numpy())
+            execution.append((torch.arange(start, start + len(ids))[:, None].expand_as(coverage))[lines].numpy())
+    encoder.train()
+    return coverage_accuracy(np.concatenate(predicted), np.concatenate(truth), np.concatenate(execution))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shards", type=Path, required=True, help="folder with train.* and valid.* shards")
@@ -80,6 +104,9 @@ def main() -> None:
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is lent")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--traces", type=Path, help="folder with {train,valid}.{ids,coverage,values} trace shards (tokenizer.js traces)")
+    parser.add_argument("--trace-share", type=float, default=0.5, help="share of the steps that take traced executions")
+    parser.add_argument("--trace-weight", type=float, default=1.0, help="weight of the two execution losses against masked-LM")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -93,20 +120,34 @@ def main() -> None:
     head = MaskedLMHead(encoder).to(args.device)
     parameters = list(encoder.parameters()) + [p for name, p in head.named_parameters() if not name.startswith("embeddings.")]
     optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
+    trace_train = TraceShards(args.traces, "train") if args.traces else None
+    trace_valid = TraceShards(args.traces, "valid") if args.traces else None
+    heads = ExecutionHeads(config.hidden_size, len(trace_train.categories)).to(args.device) if trace_train else None
 
     run = TrainingRun(args.out, args.minutes, args.checkpoint_minutes)
     checkpoint = run.resume(args.device)
     if checkpoint:
         encoder.load_state_dict(checkpoint["encoder"])
         head.load_state_dict(checkpoint["head"])
+        if heads and "execution_heads" in checkpoint:
+            heads.load_state_dict(checkpoint["execution_heads"])
+            optimizer.add_param_group({"params": list(heads.parameters())})
+        # A static-only checkpoint (the execution-aware run starts from one) has no heads: they join the optimizer after.
         optimizer.load_state_dict(checkpoint["optimizer"])
+    if heads and len(optimizer.param_groups) == 1:
+        optimizer.add_param_group({"params": list(heads.parameters())})
     run.state.setdefault("tokens", 0)
     (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
 
     rng = random.Random(args.seed + run.state["step"])
     generator = torch.Generator().manual_seed(args.seed + run.state["step"])
     source = batches(train, args.batch, args.max_tokens, rng, specials["pad"])
-    payload = lambda: {"encoder": encoder.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(), "config": config.to_json()}  # noqa: E731
+    trace_source = trace_train.batches(args.batch, rng, specials["pad"]) if trace_train else None
+    run.state.setdefault("trace_steps", 0)
+
+    def payload() -> dict:
+        saved = {"encoder": encoder.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(), "config": config.to_json()}
+        return {**saved, "execution_heads": heads.state_dict()} if heads else saved
 
     run.start()
     encoder.train()
@@ -114,26 +155,48 @@ def main() -> None:
         step = run.state["step"]
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args.lr, step, args.warmup, run.minutes_left, args.cooldown_minutes)
-        ids, mask = next(source)
-        masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
-        loss = masked_lm_loss(encoder, head, masked.to(args.device), mask.to(args.device), labels.to(args.device))
+        parts = {}
+        if trace_source and rng.random() < args.trace_share:
+            ids, mask, coverage, values = next(trace_source)
+            masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
+            hidden = encoder(masked.to(args.device), mask.to(args.device))[-1]
+            labels = labels.to(args.device)
+            selected = labels != -100
+            loss = torch.nn.functional.cross_entropy(head(hidden[selected]), labels[selected])
+            parts = heads.losses(hidden, coverage.to(args.device), values.to(args.device))
+            loss = loss + args.trace_weight * (parts["coverage"] + parts["values"])
+            run.state["trace_steps"] += 1
+        else:
+            ids, mask = next(source)
+            masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
+            loss = masked_lm_loss(encoder, head, masked.to(args.device), mask.to(args.device), labels.to(args.device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+        torch.nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], 1.0)
         optimizer.step()
         run.state["step"] = step + 1
         run.state["tokens"] += int(mask.sum())
         if run.state["step"] % args.log_every == 0:
             record = {"step": run.state["step"], "loss": float(loss), "tokens": run.state["tokens"], "minutes": run.elapsed_minutes}
+            record.update({f"{name}_loss": float(value) for name, value in parts.items()})
+            if heads:
+                record["trace_steps"] = run.state["trace_steps"]
             if run.state["step"] % (args.log_every * 10) == 0:
                 record["valid_loss"] = evaluate(encoder, head, valid, specials, config, args.max_tokens)
                 record["valid_perplexity"] = math.exp(record["valid_loss"])
+                if heads and len(trace_valid):
+                    record["valid_line_accuracy"] = evaluate_traces(encoder, heads, trace_valid, specials["pad"])["line_accuracy"]
             run.log(record)
         if run.checkpoint_due():
             run.save(payload())
     run.save(payload())
-    run.finish({"step": run.state["step"], "tokens": run.state["tokens"], "minutes": run.state["seconds"] / 60,
-                "valid_loss": evaluate(encoder, head, valid, specials, config, args.max_tokens, count=256)})
+    summary = {"step": run.state["step"], "tokens": run.state["tokens"], "minutes": run.state["seconds"] / 60,
+               "valid_loss": evaluate(encoder, head, valid, specials, config, args.max_tokens, count=256)}
+    if heads:
+        summary["trace_steps"] = run.state["trace_steps"]
+        if len(trace_valid):
+            summary["valid_coverage"] = evaluate_traces(encoder, heads, trace_valid, specials["pad"], count=1024)
+    run.finish(summary)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 //   train   learn a vocabulary from units JSONL files and write a tokenizer file
 //   shards  tokenize units JSONL into a binary shard that Python memory-maps
 //   pairs   mine (documentation, code) and (code, rewritten code) pairs and write aligned query and code shards
+//   traces  turn traced executions (training/traces/) into code+input shards with aligned coverage and value labels
 //   encode  show how a file or a query is tokenized (for debugging)
 import { Command } from 'commander';
 import { positiveInt, runCommandLine, UsageError } from './commandLine';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Parser } from 'web-tree-sitter';
 import { rewriteCode } from '../core/parse/codeRewrites';
 import { seededRandom } from '../core/seededRandom';
@@ -22,6 +24,7 @@ import { ShardWriter } from '../core/tokenize/shardWriter';
 import { readTokenizerFile, writeTokenizerFile } from '../core/tokenize/tokenizerFile';
 import { countLines, LineProblems, readUnitLines, sampleIndexes } from '../core/tokenize/unitLines';
 import { LANGUAGE_TAGS } from '../core/tokenize/vocabulary';
+import { encodeTracedExecution, TracedValue } from '../core/tokenize/traceLabels';
 import { DEFAULT_TRAIN_OPTIONS, PieceCounter, trainVocabulary } from '../core/tokenize/vocabularyTrainer';
 
 const ALL_LANGUAGES = LANGUAGES.map((language) => language.id);
@@ -191,6 +194,108 @@ program
     const elapsed = (performance.now() - started) / 1000;
     progress(`${units} units gave ${queries.sequences} pairs, ${rewrites} of them rewrites (${duplicates} duplicates skipped) in ${elapsed.toFixed(1)} s; ` +
       `wrote ${flags.out}.{query,code}.{bin,idx,json}${problemText(problems)}`);
+  });
+
+interface TraceRecord {
+  language: string;
+  package: string;
+  split: string;
+  source: string;
+  input: string;
+  status: string;
+  executed?: number[];
+  values?: TracedValue[];
+}
+
+program
+  .command('traces')
+  .description('turn traced executions into <out>/{train,valid}.{ids,coverage,values} shards: code then input, with line-coverage and value-category labels')
+  .requiredOption('--traces <jsonl...>', 'traces JSONL files (training/traces/collect.py)')
+  .requiredOption('--tokenizer <file>', 'tokenizer file (from train)')
+  .requiredOption('--out <dir>', 'output folder')
+  .option('--categories <file>', 'value-category vocabulary', join(__dirname, '..', 'training', 'traces', 'categories.json'))
+  .option('--max-tokens <n>', 'tokens per sequence, [CLS] and [SEP] included', positiveInt, 256)
+  .option('--max-input-tokens <n>', 'tokens of the input at most', positiveInt, 48)
+  .action(async (flags: { traces: string[]; tokenizer: string; out: string; categories: string; maxTokens: number; maxInputTokens: number }) => {
+    const started = performance.now();
+    const vocabularies = JSON.parse(readFileSync(flags.categories, 'utf8')) as { categories: string[] };
+    if (!Array.isArray(vocabularies.categories)) throw new UsageError(`${flags.categories}: no "categories" list`);
+    const { spec, lexer, tokenizer } = await openTokenizer(flags.tokenizer, join(flags.out, 'x'));
+    const writers = new Map<string, { ids: ShardWriter; coverage: ShardWriter; values: ShardWriter }>();
+    const packages: string[] = [];
+    const packageIds = new Map<string, number>();
+    const counts = { records: 0, used: 0, notRun: 0, duplicates: 0, malformed: 0, unknownLanguage: 0, labelledLines: 0, executedLines: 0, labelledValues: 0, tokens: 0 };
+    const seen = new Set<string>();
+    try {
+      for (const file of flags.traces) {
+        const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+        let lineNumber = 0;
+        for await (const line of lines) {
+          lineNumber++;
+          if (!line.trim()) continue;
+          counts.records++;
+          let record: TraceRecord;
+          try {
+            record = JSON.parse(line) as TraceRecord;
+          } catch {
+            counts.malformed++;
+            continue;
+          }
+          if (!ALL_LANGUAGES.includes(record.language as LanguageId)) { counts.unknownLanguage++; continue; }
+          // Timeouts, crashes and blocked runs are counted by the collector; only finished runs teach anything.
+          if ((record.status !== 'ok' && record.status !== 'exception') || !record.executed?.length || typeof record.source !== 'string') { counts.notRun++; continue; }
+          const key = createHash('sha256').update(record.source).update('\0').update(record.input ?? '').update('\0').update(JSON.stringify(record.executed)).digest('hex');
+          if (seen.has(key)) { counts.duplicates++; continue; }
+          seen.add(key);
+          const split = record.split === 'valid' ? 'valid' : 'train';
+          let writer = writers.get(split);
+          if (!writer) {
+            const prefix = join(flags.out, split);
+            writers.set(split, (writer = { ids: new ShardWriter(`${prefix}.ids`), coverage: new ShardWriter(`${prefix}.coverage`), values: new ShardWriter(`${prefix}.values`) }));
+          }
+          let packageId = packageIds.get(record.package);
+          if (packageId === undefined) {
+            packageIds.set(record.package, (packageId = packages.length));
+            packages.push(record.package);
+          }
+          const sequence = encodeTracedExecution(tokenizer, {
+            language: record.language as LanguageId, source: record.source, input: record.input ?? '', executed: record.executed, values: record.values ?? [],
+          }, vocabularies.categories, { maxTokens: flags.maxTokens, maxInputTokens: flags.maxInputTokens });
+          // unit: the record's line in its file, kind: 1 when the function raised.
+          const info = { unit: lineNumber, package: packageId, language: LANGUAGE_TAGS.indexOf(record.language as LanguageId), kind: record.status === 'exception' ? 1 : 0 };
+          writer.ids.add(sequence.ids, info);
+          writer.coverage.add(sequence.coverage, info);
+          writer.values.add(sequence.values, info);
+          counts.used++;
+          counts.labelledLines += sequence.labelledLines;
+          counts.executedLines += sequence.executedLines;
+          counts.labelledValues += sequence.labelledValues;
+          counts.tokens += sequence.ids.length;
+          if (counts.used % 5000 === 0) progress(`${counts.used} executions`);
+        }
+      }
+    } finally {
+      lexer.dispose();
+      const metadata = {
+        tokenizer: { file: basename(flags.tokenizer), sha256: sha256(flags.tokenizer), vocabSize: spec.vocabulary.size },
+        sources: flags.traces.map((file) => basename(file)),
+        languages: LANGUAGE_TAGS,
+        kinds: ['returned', 'raised'],
+        packages,
+        categories: vocabularies.categories,
+        maxTokens: flags.maxTokens,
+        maxInputTokens: flags.maxInputTokens,
+      };
+      for (const [split, writer] of writers) {
+        writer.ids.close({ ...metadata, split, labels: 'token ids' });
+        writer.coverage.close({ ...metadata, split, labels: 'line coverage: 0 none, 1 not executed, 2 executed' });
+        writer.values.close({ ...metadata, split, labels: 'value category: 0 none, else 1 + index in categories' });
+      }
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    progress(`${counts.records} records: ${counts.used} executions encoded (${counts.tokens} tokens, ${counts.labelledLines} lines labelled, ${counts.executedLines} of them executed, ` +
+      `${counts.labelledValues} values), ${counts.notRun} not run to the end, ${counts.duplicates} duplicates, ${counts.malformed} malformed, ${counts.unknownLanguage} in unknown languages, in ${elapsed.toFixed(1)} s; ` +
+      `wrote ${[...writers.keys()].map((split) => join(flags.out, `${split}.{ids,coverage,values}`)).join(', ')}`);
   });
 
 program

@@ -100,6 +100,8 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=1_000_000)
     parser.add_argument("--cooldown-minutes", type=float, default=0.0,
                         help="decay the learning rate linearly to a tenth over the budget's last minutes")
+    parser.add_argument("--cooldown-steps", type=int, default=0,
+                        help="instead, decay over the last steps before --max-steps (to match another run step for step)")
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is lent")
@@ -154,7 +156,10 @@ def main() -> None:
     while run.running(args.max_steps):
         step = run.state["step"]
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(args.lr, step, args.warmup, run.minutes_left, args.cooldown_minutes)
+            if args.cooldown_steps:
+                group["lr"] = learning_rate(args.lr, step, args.warmup, args.max_steps - step, args.cooldown_steps)
+            else:
+                group["lr"] = learning_rate(args.lr, step, args.warmup, run.minutes_left, args.cooldown_minutes)
         parts = {}
         if trace_source and rng.random() < args.trace_share:
             ids, mask, coverage, values = next(trace_source)

@@ -10,11 +10,12 @@ from pathlib import Path
 import torch
 
 
-def learning_rate(base: float, step: int, warmup_steps: int, minutes_left: float, cooldown_minutes: float) -> float:
+def learning_rate(base: float, step: int, warmup_steps: int, budget_left: float, cooldown: float) -> float:
     """Linear warmup over the first steps, flat, then linearly down to a tenth over the budget's last
-    cooldown_minutes. The cooldown follows the wall clock, not steps, because runs are sized in minutes."""
+    `cooldown`. Budget and cooldown share a unit: minutes (runs are sized by the wall clock), or steps
+    (a run matched step for step with another, whatever the machine's load)."""
     warm = min(1.0, (step + 1) / warmup_steps)
-    cool = max(0.1, min(1.0, minutes_left / cooldown_minutes)) if cooldown_minutes > 0 else 1.0
+    cool = max(0.1, min(1.0, budget_left / cooldown)) if cooldown > 0 else 1.0
     return base * warm * cool
 
 

@@ -6,9 +6,9 @@
  *     extension host through VS Code's `extensionTestsPath` mechanism; its
  *     console output reaches us through `codeAutomationLog` and its result
  *     through `codeAutomationExit`.
- *  2. A UI test drives the workbench like a person: F1, "Astrolabe: Rescan
- *     Workspace", Enter, then reads the status bar and takes a screenshot
- *     (test/e2e/screenshots/rescan.png).
+ *  2. The UI tests (uiTests.ts) drive the workbench like a person, each in
+ *     a fresh browser context: commands from the palette, then what the
+ *     screen shows, with a screenshot each (test/e2e/screenshots/).
  *
  * Ends with the line `e2e: N passed, N failed` and exits non-zero on any
  * failure or timeout.
@@ -29,17 +29,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ensureCodeServer, startCodeServer, tail, type CodeServer } from './codeServer';
 import { assertExtensionBuilt, extensionDevelopmentPath, prepareWorkspace, repoRoot, suiteEntry } from './fixture';
 import { RESULT_PREFIX } from './suite/index';
+import { UI_TESTS, type UiTest } from './uiTests';
 
 const SUITE_TIMEOUT_MS = Number(process.env.ASTROLABE_E2E_TIMEOUT_MS) || 180_000;
 const UI_TIMEOUT_MS = 90_000;
 const VERBOSE = process.env.ASTROLABE_E2E_VERBOSE === '1';
-const COMMAND_TITLE = 'Astrolabe: Rescan Workspace';
-const UNITS_PATTERN = /\d+ units/;
-/** The whole text of the status bar item once a scan has finished. */
-const FINAL_UNITS_PATTERN = /^(\d+) units$/;
-/** Named code units in the fixture (see suite/extension.test.ts); top-level code may add more. */
-const MIN_FIXTURE_UNITS = 14;
-
 /**
  * Workbench chatter that also arrives through codeAutomationLog (connection set-up,
  * the unreachable extension gallery and its stack trace). Shown only with ASTROLABE_E2E_VERBOSE=1.
@@ -197,42 +191,6 @@ async function runSuite(context: BrowserContext, server: CodeServer, folder: str
   return { passed: result.passes, failed: result.failures };
 }
 
-async function statusBarText(page: Page): Promise<string[]> {
-  return page.locator('.part.statusbar .statusbar-item').allInnerTexts();
-}
-
-/** Best effort, for a telling screenshot: open src/geometry.py and the Astrolabe view container. */
-async function stageScreenshot(page: Page): Promise<void> {
-  let step = 'quick open';
-  try {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 5_000 });
-    await input.fill('geometry.py');
-    step = 'quick open result';
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'geometry.py' }).first().waitFor({ state: 'visible', timeout: 5_000 });
-    await page.keyboard.press('Enter');
-    step = 'editor tab';
-    await page.locator('.tabs-container .tab', { hasText: 'geometry.py' }).first().waitFor({ state: 'visible', timeout: 5_000 });
-    step = 'activity bar';
-    await page.locator('.part.activitybar .action-item a[aria-label^="Astrolabe"]').first().click({ timeout: 5_000 });
-    step = 'Code Units view';
-    const rows = page.locator('.part.sidebar .monaco-list-row');
-    for (const label of ['Workspace', 'Active file']) {
-      const row = rows.filter({ hasText: label }).first();
-      await row.waitFor({ state: 'visible', timeout: 5_000 });
-      if ((await row.getAttribute('aria-expanded')) === 'false') {
-        await row.click();
-      }
-    }
-    await page.mouse.move(800, 600); // away from the activity bar, so no hover tooltip covers the view
-    await page.waitForTimeout(500); // let the expanded rows render
-  } catch (err) {
-    throw new Error(`${step}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
-}
-
-/** Phase 2: run the command from the command palette like a person and check the status bar. */
 /** A failed UI test: its message, a screenshot of the page as it was, and the browser console's last lines. */
 async function reportUiFailure(page: Page, title: string, err: unknown, browserLog: string[], shot: string): Promise<Tally> {
   await page.screenshot({ path: shot }).catch(() => undefined);
@@ -242,235 +200,32 @@ async function reportUiFailure(page: Page, title: string, err: unknown, browserL
   return { passed: 0, failed: 1 };
 }
 
-/**
- * Runs a command from the command palette like a person: F1, type its title, Enter. The palette lists
- * extension commands once the extension host has registered the manifest, so it is reopened until the
- * command shows up.
- */
-async function runPaletteCommand(page: Page, commandTitle: string): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: commandTitle });
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${commandTitle}`);
-    try {
-      await row.first().waitFor({ state: 'visible', timeout: 3_000 });
-      break;
-    } catch {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) {
-        throw new Error(`the command palette never listed "${commandTitle}"`);
-      }
-      await page.waitForTimeout(500);
-    }
-  }
-  await page.keyboard.press('Enter');
-}
-
-const SEARCH_TITLE = 'Astrolabe: Search Code';
-const SEARCH_QUERY = 'euclidean distance between two points';
-
-/** UI test 2: Search Code from the palette, type a question, the function appears, Enter opens its file. */
-async function runSearchUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
+/** Runs one UI test in a fresh page of its own context: the workbench loaded, the test, its screenshot and report. */
+async function runUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string, test: UiTest): Promise<Tally> {
   const started = Date.now();
-  const title = `UI: "${SEARCH_TITLE}" finds a function by its description and opens it`;
-  const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
-  const page = await context.newPage();
-  const browserLog: string[] = [];
-  watchBrowserConsole(page, browserLog);
-  try {
-    await page.goto(workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await runPaletteCommand(page, SEARCH_TITLE);
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    const hit = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'distance' });
-    // The workspace is indexed in the background after activation; until then a query may find nothing,
-    // so the question is typed again (the picker searches when its text changes).
-    const deadline = Date.now() + 60_000;
-    for (let attempt = 0; ; attempt++) {
-      await input.fill(attempt % 2 === 0 ? SEARCH_QUERY : `${SEARCH_QUERY} `);
-      try {
-        await hit.first().waitFor({ state: 'visible', timeout: 3_000 });
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`no result named "distance" for "${SEARCH_QUERY}" within 60 s`);
-      }
-    }
-    await page.screenshot({ path: path.join(screenshotDir, 'search.png') });
-    await hit.first().click();
-    await page.locator('.tabs-container .tab.active', { hasText: 'geometry.py' }).waitFor({ state: 'visible', timeout: 15_000 });
-    console.log(`  ✔ ${title} (${elapsed(started)})`);
-    console.log(`e2e: screenshot ${path.relative(process.cwd(), path.join(screenshotDir, 'search.png'))}`);
-    return { passed: 1, failed: 0 };
-  } catch (err) {
-    return reportUiFailure(page, title, err, browserLog, path.join(screenshotDir, 'search-failure.png'));
-  } finally {
-    await page.close().catch(() => undefined);
-  }
-}
-
-const CLONES_TITLE = 'Astrolabe: Find Clones';
-
-/** UI test 3: Find Clones from the palette; the Clones view lists the planted class; its Compare action opens a diff. */
-async function runClonesUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
-  const started = Date.now();
-  const title = `UI: "${CLONES_TITLE}" lists the planted clone class and opens a diff of its instances`;
-  const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
-  const page = await context.newPage();
-  const browserLog: string[] = [];
-  watchBrowserConsole(page, browserLog);
-  let step = 'workbench';
-  try {
-    await page.goto(workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    step = 'the Astrolabe view container';
-    await page.locator('.part.activitybar .action-item a[aria-label^="Astrolabe"]').first().click({ timeout: 30_000 });
-    step = 'the palette command';
-    await runPaletteCommand(page, CLONES_TITLE);
-    step = 'the clone class row';
-    const classRow = page.locator('.part.sidebar .monaco-list-row', { hasText: 'renamed copies' }).first();
-    await classRow.waitFor({ state: 'visible', timeout: 60_000 });
-    if ((await classRow.getAttribute('aria-expanded')) === 'false') await classRow.click();
-    step = 'the instance rows';
-    for (const file of ['src/report.py', 'src/stats.py']) {
-      await page.locator('.part.sidebar .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    }
-    step = 'the Compare action';
-    await classRow.hover();
-    await classRow.locator('.actions a[aria-label="Compare Clones"]').click({ timeout: 10_000 });
-    step = 'the diff editor';
-    await page.locator('.tabs-container .tab', { hasText: '↔' }).first().waitFor({ state: 'visible', timeout: 20_000 });
-    await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible', timeout: 20_000 });
-    await page.mouse.move(900, 700);
-    await page.waitForTimeout(500); // let the diff render its decorations
-    const shot = path.join(screenshotDir, 'clones.png');
-    await page.screenshot({ path: shot });
-    console.log(`  ✔ ${title} (${elapsed(started)})`);
-    console.log(`e2e: screenshot ${path.relative(process.cwd(), shot)}`);
-    return { passed: 1, failed: 0 };
-  } catch (err) {
-    return reportUiFailure(page, title, new Error(`${step}: ${err instanceof Error ? err.message : String(err)}`), browserLog, path.join(screenshotDir, 'clones-failure.png'));
-  } finally {
-    await page.close().catch(() => undefined);
-  }
-}
-
-const PROBE_TITLE = 'Astrolabe: Probe Syntax of Selection';
-
-/** UI test 4: with the cursor in a function, the probe command opens a webview that draws both trees. */
-async function runProbeUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
-  const started = Date.now();
-  const title = `UI: "${PROBE_TITLE}" opens the webview with the recovered and the true tree`;
-  const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
-  const page = await context.newPage();
-  const browserLog: string[] = [];
-  watchBrowserConsole(page, browserLog);
-  let step = 'workbench';
-  try {
-    await page.goto(workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    step = 'opening geometry.py';
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('geometry.py');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'geometry.py' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: 'geometry.py' }).waitFor({ state: 'visible', timeout: 15_000 });
-    step = 'the cursor in distance()';
-    // Go to line 17, column 5, and wait until the status bar says so: a busy machine can drop keys.
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-    const cursorAt = page.locator('.part.statusbar .statusbar-item', { hasText: 'Ln 17, Col 5' });
-    for (let attempt = 0; ; attempt++) {
-      await page.keyboard.press('Control+G');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(':17:5');
-      await page.keyboard.press('Enter');
-      try {
-        await cursorAt.first().waitFor({ state: 'visible', timeout: 5_000 });
-        break;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        await page.keyboard.press('Escape');
-      }
-    }
-    step = 'the palette command';
-    await runPaletteCommand(page, PROBE_TITLE);
-    step = 'the webview';
-    const webview = page.frameLocator('iframe.webview').first().frameLocator('iframe').first();
-    for (const id of ['#predicted', '#truth']) await webview.locator(`${id} svg text`).first().waitFor({ state: 'visible', timeout: 60_000 });
-    const leaves = await webview.locator('#truth svg text.leaf').allTextContents();
-    if (!leaves.includes('hypot')) throw new Error(`the true tree's leaves lack "hypot": ${JSON.stringify(leaves)}`);
-    const score = (await webview.locator('#score').textContent()) ?? '';
-    if (!/^F1 \d\.\d{3}/.test(score)) throw new Error(`no F1 shown: ${JSON.stringify(score)}`);
-    await page.mouse.move(900, 700);
-    const shot = path.join(screenshotDir, 'probe.png');
-    await page.screenshot({ path: shot });
-    console.log(`  ✔ ${title} (${score}; ${elapsed(started)})`);
-    console.log(`e2e: screenshot ${path.relative(process.cwd(), shot)}`);
-    return { passed: 1, failed: 0 };
-  } catch (err) {
-    return reportUiFailure(page, title, new Error(`${step}: ${err instanceof Error ? err.message : String(err)}`), browserLog, path.join(screenshotDir, 'probe-failure.png'));
-  } finally {
-    await page.close().catch(() => undefined);
-  }
-}
-
-async function runUiTest(context: BrowserContext, server: CodeServer, folder: string, extPath: string): Promise<Tally> {
-  const started = Date.now();
-  const title = `UI: "${COMMAND_TITLE}" from the command palette shows the unit count in the status bar`;
   const screenshotDir = path.join(repoRoot(), 'test', 'e2e', 'screenshots');
   fs.mkdirSync(screenshotDir, { recursive: true });
   const page = await context.newPage();
   const browserLog: string[] = [];
   watchBrowserConsole(page, browserLog);
-  console.log('e2e: running the UI test');
-  try {
-    const url = workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]);
-    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
-
-    await runPaletteCommand(page, COMMAND_TITLE);
-
-    // While a scan runs the item shows progress ("$(sync~spin) 3 files seen, 1 parsed, 2 units");
-    // the result is the item whose whole text is "N units" (rendered from "$(compass) N units").
-    const statusDeadline = Date.now() + 60_000;
-    let texts: string[] = [];
-    let text = '';
-    for (;;) {
-      texts = (await statusBarText(page)).map((t) => t.trim());
-      text = texts.find((t) => FINAL_UNITS_PATTERN.test(t)) ?? '';
-      if (text) {
-        break;
-      }
-      if (Date.now() > statusDeadline) {
-        throw new Error(`no status bar item reading "N units" 60 s after the command; status bar: ${JSON.stringify(texts)}`);
-      }
-      await page.waitForTimeout(200);
-    }
-    if (!UNITS_PATTERN.test(text)) {
-      throw new Error(`status bar item text ${JSON.stringify(text)} does not match ${UNITS_PATTERN}`);
-    }
-    const units = Number(FINAL_UNITS_PATTERN.exec(text)?.[1]);
-    if (!(units >= MIN_FIXTURE_UNITS)) {
-      throw new Error(`status bar shows ${JSON.stringify(text)}; the fixture workspace has at least ${MIN_FIXTURE_UNITS} units`);
-    }
-    const item = page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
-    const hasIcon = (await item.locator('.codicon-compass').count()) > 0;
-    await stageScreenshot(page).catch((err: unknown) => {
-      console.log(`e2e: (could not open geometry.py and the Astrolabe view for the screenshot: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
-    });
-    const shot = path.join(screenshotDir, 'rescan.png');
+  const at = { step: 'the workbench' };
+  const shot = path.join(screenshotDir, `${test.name}.png`);
+  let shotTaken = false;
+  const shoot = async (): Promise<void> => {
     await page.screenshot({ path: shot });
-    console.log(`  ✔ ${title} (status bar: "${text}"${hasIcon ? ' with $(compass)' : ', no $(compass) icon'}; ${elapsed(started)})`);
-    console.log(`e2e: screenshot ${path.relative(process.cwd(), shot) || shot}`);
+    shotTaken = true;
+  };
+  try {
+    await page.goto(workbenchUrl(server, folder, [['extensionDevelopmentPath', remoteUri(server, extPath)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    const detail = await test.run(page, at, shoot);
+    if (!shotTaken) await shoot();
+    console.log(`  ✔ ${test.title} (${detail ? `${detail}; ` : ''}${elapsed(started)})`);
+    console.log(`e2e: screenshot ${path.relative(process.cwd(), shot)}`);
     return { passed: 1, failed: 0 };
   } catch (err) {
-    return reportUiFailure(page, title, err, browserLog, path.join(screenshotDir, 'rescan-failure.png'));
+    const failure = new Error(`${at.step}: ${err instanceof Error ? err.message : String(err)}`);
+    return reportUiFailure(page, test.title, failure, browserLog, path.join(screenshotDir, `${test.name}-failure.png`));
   } finally {
     await page.close().catch(() => undefined);
   }
@@ -520,15 +275,12 @@ async function main(): Promise<number> {
     total.failed += suite.failed;
 
     // The UI tests, each in a browser context of its own, like a person at a fresh window.
-    const uiTests: [name: string, test: typeof runUiTest][] = [
-      ['rescan', runUiTest], ['search', runSearchUiTest], ['clones', runClonesUiTest], ['probe', runProbeUiTest],
-    ];
-    for (const [name, uiTest] of uiTests) {
+    for (const test of UI_TESTS) {
       const uiContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const ui = await withTimeout(uiTest(uiContext, server, uiWorkspace.dir, extPath), UI_TIMEOUT_MS);
+      const ui = await withTimeout(runUiTest(uiContext, server, uiWorkspace.dir, extPath, test), UI_TIMEOUT_MS);
       await uiContext.close().catch(() => undefined);
       if (ui === 'timeout') {
-        console.error(`e2e: FAILED: the ${name} UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);
+        console.error(`e2e: FAILED: the ${test.name} UI test did not finish within ${UI_TIMEOUT_MS / 1000} s`);
         total.failed += 1;
       } else {
         total.passed += ui.passed;

@@ -6,7 +6,15 @@ import { TopK } from '../../src/core/search/topK';
 
 describe('lexical search', () => {
   it('splits identifiers and words into lower-case terms, keeping whole identifiers too', () => {
-    assert.deepEqual(lexicalTerms('def readLines(file_path): # Read a file.'), ['def', 'read', 'lines', 'readlines', 'file', 'path', 'file_path', 'read', 'a', 'file']);
+    assert.deepEqual(lexicalTerms('def readLines(file_path): # Read a file.'), ['def', 'read', 'line', 'readlin', 'file', 'path', 'file_path', 'read', 'a', 'file']);
+  });
+
+  it("meets a question's inflected words with the code's names: terms are Porter stems", () => {
+    assert.deepEqual(lexicalTerms('reading files'), lexicalTerms('readFile').slice(0, 2));
+    const index = new Bm25Index();
+    index.add(lexicalTerms('def load_settings(path): return json.load(open(path))'));
+    index.add(lexicalTerms('function readFile(name) { return fs.readFileSync(name, "utf8"); }'));
+    assert.deepEqual(index.search(lexicalTerms('reading files'), 2).map((r) => r.id), [1]);
   });
 
   it('ranks by BM25: rare matching terms first, long documents discounted', () => {

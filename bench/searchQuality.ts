@@ -7,14 +7,14 @@ import { UnitEmbedder } from '../src/core/model/unitEmbedder';
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
 import { lexicalTerms } from '../src/core/search/lexicalTerms';
-import { SearchIndex, SearchMode } from '../src/core/search/searchIndex';
+import { DEFAULT_FUSION_WEIGHTS, SearchIndex, SearchMode } from '../src/core/search/searchIndex';
 import { BenchRow } from './benchTable';
 import { loadCosqa, sharedEvalDir } from './evalData';
 import { scoreCosqa } from './lexicalBaselines';
 
 /**
  * CoSQA dev-500 through Astrolabe's own index and search (int8 vectors, BM25 over stored terms, fusion):
- * lexical, vector and hybrid, and the fusion weights tried. Each function is one unit of one file.
+ * lexical, vector and hybrid, the fusion weights tried, and the product's default weights. Each function is one unit of one file.
  */
 export async function benchSearchQuality(repoRoot: string, modelDir: string): Promise<BenchRow[]> {
   const cosqa = loadCosqa(sharedEvalDir(repoRoot));
@@ -33,26 +33,31 @@ export async function benchSearchQuality(repoRoot: string, modelDir: string): Pr
     });
     const index = SearchIndex.fromStore(store);
     const queries = await Promise.all(cosqa.queries.map((query) => embedder.embedQuery(query.query)));
-    const run = (mode: SearchMode, vectorWeight = 1, lexicalWeight = 1) =>
-      scoreCosqa(cosqa, (query) => index.search(queries[query], lexicalTerms(cosqa.queries[query]!.query), { k: 100, mode, vectorWeight, lexicalWeight }).map((hit) => Number(hit.file)));
+    const run = (mode: SearchMode, vectorWeight?: number) =>
+      scoreCosqa(cosqa, (query) => index.search(queries[query], lexicalTerms(cosqa.queries[query]!.query), {
+        k: 100, mode, ...(vectorWeight === undefined ? {} : { vectorWeight, lexicalWeight: 1 - vectorWeight }),
+      }).map((hit) => Number(hit.file)));
     const rows: BenchRow[] = [];
     const lexical = run('lexical');
     const vector = run('vector');
     rows.push({ bench: 'search quality', case: 'CoSQA dev-500: lexical (BM25)', metrics: { MRR: lexical.mrr, 'R@1': lexical.recall1, 'R@5': lexical.recall5, 'R@10': lexical.recall10 } });
     rows.push({ bench: 'search quality', case: `CoSQA dev-500: vector (${embedder.modelId}, ${embedder.dimension} dims, int8)`, metrics: { MRR: vector.mrr, 'R@1': vector.recall1, 'R@5': vector.recall5, 'R@10': vector.recall10 } });
-    // The fusion weight is tuned here, on the dev set, and reported as such.
-    let best = { weight: 1, scores: run('hybrid') };
-    for (const weight of [0.5, 0.75, 1.5, 2, 3]) {
-      const scores = run('hybrid', weight, 1);
-      if (scores.mrr > best.scores.mrr) best = { weight, scores };
-    }
+    // The fusion weight is tuned here, on the dev set, and reported as such; the product's default is what an earlier run chose.
+    const tried = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((weight) => ({ weight, scores: run('hybrid', weight) }));
+    const best = tried.reduce((a, b) => (b.scores.mrr > a.scores.mrr ? b : a));
+    const product = run('hybrid');
     // The bar: at least 0.03 above both single modes, and at least 0.45.
     const floor = Math.max(lexical.mrr, vector.mrr) + 0.03;
     rows.push({
       bench: 'search quality',
-      case: `CoSQA dev-500: hybrid, reciprocal rank fusion k=60, vector weight ${best.weight} (tuned on dev)`,
+      case: `CoSQA dev-500: hybrid, min-max normalized scores, vector weight ${best.weight} (tuned on dev; ${tried.map((t) => `${t.weight}: ${t.scores.mrr.toFixed(3)}`).join(', ')})`,
       metrics: { MRR: best.scores.mrr, 'R@1': best.scores.recall1, 'R@5': best.scores.recall5, 'R@10': best.scores.recall10 },
       bar: { metric: 'MRR', atLeast: Math.max(floor, 0.45) },
+    });
+    rows.push({
+      bench: 'search quality',
+      case: `CoSQA dev-500: hybrid with the product's default weights (vector ${DEFAULT_FUSION_WEIGHTS.vector}, lexical ${DEFAULT_FUSION_WEIGHTS.lexical})`,
+      metrics: { MRR: product.mrr, 'R@1': product.recall1, 'R@5': product.recall5, 'R@10': product.recall10 },
     });
     return rows;
   } finally {

@@ -7,7 +7,7 @@ import { updateIndex } from '../../src/core/index/workspaceIndexer';
 import { defaultEncoderDir } from '../../src/core/model/modelsDir';
 import { UnitEmbedder } from '../../src/core/model/unitEmbedder';
 import { lexicalTerms } from '../../src/core/search/lexicalTerms';
-import { SearchIndex } from '../../src/core/search/searchIndex';
+import { DEFAULT_FUSION_WEIGHTS, SearchIndex } from '../../src/core/search/searchIndex';
 import { DEFAULT_SCAN_OPTIONS } from '../../src/core/scan/workspaceScanner';
 import { temporaryFolder, treeSitter } from './helpers';
 
@@ -54,5 +54,21 @@ describe('search over an index built with the bundled encoder', () => {
     assert.ok(hybrid.includes(index.search(undefined, terms, { k: 1, mode: 'lexical' })[0]!.unit.name));
     assert.ok(hybrid.includes(index.search(vector, terms, { k: 1, mode: 'vector' })[0]!.unit.name));
     assert.throws(() => index.search(undefined, terms, { k: 3, mode: 'hybrid' }), /need a query vector/);
+  });
+
+  it('fuses by weighted min-max normalized scores: a zero weight leaves the other ranking as it was', async () => {
+    const query = 'read a text file line by line';
+    const vector = await embedder.embedQuery(query);
+    const terms = lexicalTerms(query);
+    const names = (hits: readonly { unit: { name: string } }[]) => hits.map((hit) => hit.unit.name);
+    assert.deepEqual(names(index.search(vector, terms, { k: 3, mode: 'hybrid', vectorWeight: 0, lexicalWeight: 1 })), names(index.search(undefined, terms, { k: 3, mode: 'lexical' })));
+    assert.deepEqual(names(index.search(vector, terms, { k: 4, mode: 'hybrid', vectorWeight: 1, lexicalWeight: 0 })), names(index.search(vector, terms, { k: 4, mode: 'vector' })));
+    // Each list's best scores 1 there, so no fused score passes the weights' sum, and a unit first in both reaches it.
+    const hybrid = index.search(vector, terms, { k: 4, mode: 'hybrid' });
+    assert.ok(hybrid.every((hit) => hit.score <= DEFAULT_FUSION_WEIGHTS.vector + DEFAULT_FUSION_WEIGHTS.lexical + 1e-9));
+    const lexicalFirst = index.search(undefined, terms, { k: 1, mode: 'lexical' })[0]!;
+    const vectorFirst = index.search(vector, terms, { k: 1, mode: 'vector' })[0]!;
+    if (lexicalFirst.unit.hash === vectorFirst.unit.hash) assert.ok(Math.abs(hybrid[0]!.score - 1) < 1e-9);
+    assert.equal(hybrid[0]!.unit.name, 'read_lines');
   });
 });

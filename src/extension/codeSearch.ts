@@ -62,6 +62,7 @@ export class CodeSearch implements vscode.Disposable {
         modelDir: this.encoderFolder(),
         grammarsDir: this.context.asAbsolutePath('grammars'),
         options: scanOptionsFor(folder),
+        dimension: vscode.workspace.getConfiguration('astrolabe').get<number>('indexing.dimension'),
         threads: 1,
       }, () => undefined);
       this.clients.set(folder.uri.toString(), { folder, client });
@@ -114,6 +115,10 @@ export class CodeSearch implements vscode.Disposable {
           const ready = await entry.client.ready;
           if (ready.rebuilt) this.log.info(`${entry.folder.name}: rebuilding the index (${ready.rebuilt})`);
           if (ready.encoderProblem) this.log.warn(`${entry.folder.name}: the encoder did not load (${ready.encoderProblem}); search works by words only until it does`);
+          const wanted = vscode.workspace.getConfiguration('astrolabe').get<number>('indexing.dimension');
+          if (ready.encoderProblem === undefined && wanted !== undefined && ready.dimension !== wanted) {
+            this.log.warn(`${entry.folder.name}: the encoder ${ready.modelId} has no ${wanted}-dimension embedding (astrolabe.indexing.dimension); indexing at ${ready.dimension}`);
+          }
           progress.report({ message: `${entry.folder.name}: ${ready.modelId}` });
           const result = await entry.client.update();
           changed ||= result.parsed + result.removed > 0;

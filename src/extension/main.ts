@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     vscode.workspace.onDidChangeWorkspaceFolders(rescanInBackground),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // Turning indexing off stops it now; another encoder means another index.
-      if (event.affectsConfiguration('astrolabe.indexing.enabled') || event.affectsConfiguration('astrolabe.encoder.path')) void search.restart();
+      if (['astrolabe.indexing.enabled', 'astrolabe.indexing.dimension', 'astrolabe.encoder.path'].some((setting) => event.affectsConfiguration(setting))) void search.restart();
       if (event.affectsConfiguration('astrolabe.encoder.path')) probe.reset();
       if (!SCAN_SETTINGS.some((setting) => event.affectsConfiguration(setting))) return;
       clearTimeout(settingsTimer);

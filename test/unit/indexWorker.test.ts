@@ -37,6 +37,20 @@ describe('index worker', () => {
     }
   });
 
+  it('indexes at the embedding size asked for when the model offers it, else at its full size', async (t) => {
+    for (const [asked, expected] of [[64, 64], [100, 256]] as const) {
+      const root = workspace(t);
+      const client = new IndexWorkerClient(WORKER, { root, indexDir: join(root, '.index'), modelDir: MODEL, grammarsDir: GRAMMARS, options: DEFAULT_SCAN_OPTIONS, dimension: asked, threads: 1 }, () => undefined);
+      try {
+        assert.equal((await client.ready).dimension, expected, `asked for ${asked}`);
+        await client.update();
+        assert.equal((await client.search('retry with backoff', { k: 1, mode: 'vector' }))[0]?.name, 'retry_with_backoff');
+      } finally {
+        await client.dispose();
+      }
+    }
+  });
+
   it('keeps searching by words when the encoder cannot load, and says why', async (t) => {
     const root = workspace(t);
     const noModel = join(root, 'no-model');

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   try {
     runtime = await TreeSitterRuntime.create(setup.grammarsDir);
     try {
-      embedder = await UnitEmbedder.load(setup.modelDir, runtime, { threads: setup.threads, dimension: setup.dimension });
+      embedder = await UnitEmbedder.load(setup.modelDir, runtime, { threads: setup.threads, preferredDimension: setup.dimension });
     } catch (error) {
       if (!isEncoderUnavailable(error)) throw error;
       encoderProblem = error.message;

@@ -11,6 +11,7 @@ export interface IndexWorkerSetup {
   readonly modelDir: string;
   readonly grammarsDir: string;
   readonly options: ScanOptions;
+  /** Embedding size to index at when the model offers it (else its full size; `ready` says which). */
   readonly dimension?: number;
   readonly threads: number;
 }

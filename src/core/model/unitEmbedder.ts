@@ -16,10 +16,15 @@ const QUERY_TOKENS = 64;
 export class UnitEmbedder {
   private constructor(readonly encoder: Encoder, private readonly tokenizer: CodeTokenizer, readonly dimension: number) {}
 
-  static async load(modelDir: string, runtime: TreeSitterRuntime, options: EncoderOptions & { dimension?: number } = {}): Promise<UnitEmbedder> {
+  /**
+   * `dimension`: the embedding size, one the model offers (an error otherwise); `preferredDimension`: the
+   * size to use when the model offers it, else its full size (a setting that another encoder may not fit).
+   */
+  static async load(modelDir: string, runtime: TreeSitterRuntime, options: EncoderOptions & { dimension?: number; preferredDimension?: number } = {}): Promise<UnitEmbedder> {
     const encoder = await Encoder.load(modelDir, options);
     try {
-      const dimension = options.dimension ?? encoder.config.hiddenSize;
+      const preferred = options.preferredDimension !== undefined && encoder.config.dimensions.includes(options.preferredDimension) ? options.preferredDimension : undefined;
+      const dimension = options.dimension ?? preferred ?? encoder.config.hiddenSize;
       if (!encoder.config.dimensions.includes(dimension)) throw new Error(`embedding dimension ${dimension} is not one of the model's ${encoder.config.dimensions.join(', ')}`);
       const tokenizer = await loadCodeTokenizer(join(modelDir, encoder.config.tokenizer), runtime, LANGUAGES.map((language) => language.id));
       return new UnitEmbedder(encoder, tokenizer, dimension);

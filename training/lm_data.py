@@ -24,8 +24,11 @@ from lm_tokenizer import units
 
 
 def cursor_positions(text: str) -> list[int]:
-    """Offsets a cursor plausibly sits at: not inside a word (identifier, number or keyword)."""
-    return [i for i in range(len(text) + 1) if i == 0 or i == len(text) or not (_word(text[i - 1]) and _word(text[i]))]
+    """Offsets a cursor plausibly sits at: not inside a word (identifier, number or keyword), and not inside
+    a run of white space (indentation would otherwise hold most cuts, and the model learned that a middle
+    starts with spaces: after `obj.` it wrote blanks instead of a member)."""
+    return [i for i in range(len(text) + 1)
+            if i == 0 or i == len(text) or not ((_word(text[i - 1]) and _word(text[i])) or (text[i - 1].isspace() and text[i].isspace()))]
 
 
 def _word(char: str) -> bool:

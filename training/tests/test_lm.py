@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lm_data import fim_pieces  # noqa: E402
+from lm_data import cursor_positions, fim_pieces  # noqa: E402
 from lm_model import CompletionLM, ExportedLM, LMConfig  # noqa: E402
 from training_run import learning_rate  # noqa: E402
 
@@ -38,6 +38,16 @@ class FimTest(unittest.TestCase):
             prefix, suffix = pieces[0][1], pieces[1][1]
             for left, right in ((prefix, text[len(prefix):]), (text[: len(text) - len(suffix)], suffix)):
                 self.assertFalse(left and right and left[-1].isalnum() and right[0].isalnum(), (left, right))
+
+    def test_boundary_splits_never_cut_white_space(self):
+        text = "class A {\n    run() {\n        this.items.push(1);\n    }\n}\n"
+        positions = cursor_positions(text)
+        self.assertFalse([i for i in positions if 0 < i < len(text) and text[i - 1].isspace() and text[i].isspace()])
+        # where a cursor sits: after the dot, after the indentation, at the end of a line
+        dot = text.index("this.") + len("this.")
+        self.assertIn(dot, positions)
+        self.assertIn(text.index("this."), positions)
+        self.assertIn(text.index(";") + 1, positions)
 
 
 class ModelTest(unittest.TestCase):

@@ -6,23 +6,29 @@ dimensions each work as an embedding.
 
 --pairs holds two aligned shards written by the TypeScript tokenizer: `query.*` (documentation summaries
 or code) and `code.*` (code with its documentation removed); sequence i of one pairs with sequence i of
-the other. --init is a masked-LM run folder (checkpoint.pt and config.json). Resumable like pretrain.py.
+the other. --init is a run folder (checkpoint.pt and config.json): masked-LM, or an earlier contrastive stage. A model
+can grow: `--layers 0` trains a bag-of-words stage (token embeddings, mean-pooled: minutes per epoch on a
+CPU), and a later stage with `--init` that stage and `--layers 4` starts each new block as the identity
+(its output projections zero), so it begins exactly where the smaller model ended. Resumable like pretrain.py.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
 from token_shards import TokenShard, special_ids  # noqa: E402
+from masked_lm import MaskedLMHead, mask_tokens  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
@@ -36,6 +42,33 @@ def matryoshka_info_nce(queries: torch.Tensor, codes: torch.Tensor, dimensions: 
         logits = log_scale.exp().clamp(max=100.0) * q @ c.t()
         losses.append((nn.functional.cross_entropy(logits, targets) + nn.functional.cross_entropy(logits.t(), targets)) / 2)
     return torch.stack(losses).mean()
+
+
+def grow_from(encoder: CodeEncoder, state: dict) -> None:
+    """Load a smaller (or equal) model's weights; blocks it lacks become the identity (zero output projections)."""
+    missing, unexpected = encoder.load_state_dict(state, strict=False)
+    assert not unexpected, f"--init has weights this model lacks: {unexpected[:4]}"
+    new_blocks = sorted({int(name.split(".")[1]) for name in missing if name.startswith("blocks.")})
+    assert all(name.startswith("blocks.") for name in missing), f"--init lacks {missing[:4]}"
+    with torch.no_grad():
+        for index in new_blocks:
+            for projection in (encoder.blocks[index].attention.output, encoder.blocks[index].ffn[2]):
+                projection.weight.zero_()
+                projection.bias.zero_()
+    if new_blocks:
+        print(f"grown: blocks {new_blocks} start as the identity", flush=True)
+
+
+def sampling_pool(shard: TokenShard, weights: str) -> np.ndarray:
+    """Pair indices, each repeated by its language's integer weight: uniform draws from it follow the weights."""
+    by_name = {name: int(weight) for name, weight in (item.split("=") for item in weights.split(",") if item)}
+    if not by_name:
+        return np.arange(len(shard))
+    names = shard.metadata["languages"]
+    unknown = set(by_name) - set(names)
+    assert not unknown, f"--language-weights: no language {sorted(unknown)} in {names}"
+    repeats = np.array([by_name.get(name, 1) for name in names])[np.asarray(shard.records["language"], dtype=np.int64)]
+    return np.repeat(np.arange(len(shard)), repeats)
 
 
 def padded(rows: list, max_tokens: int, pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,7 +102,8 @@ def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=Path, required=True)
-    parser.add_argument("--init", type=Path, help="masked-LM run folder to start from (random weights without it)")
+    parser.add_argument("--init", type=Path, help="run folder to start from (random weights without it)")
+    parser.add_argument("--layers", type=int, help="blocks (default: --init's, else 4); more than --init's grows it")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-tokens", type=int, default=192)
     parser.add_argument("--batch", type=int, default=64)
@@ -82,6 +116,10 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=1_000_000)
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
     parser.add_argument("--log-every", type=int, default=25)
+    parser.add_argument("--mlm-weight", type=float, default=0.0,
+                        help="also masked-LM on the code side (15%% of its tokens masked, the same forward pass), weighted so")
+    parser.add_argument("--language-weights", default="",
+                        help="sample some languages' pairs more often, e.g. python=3 (the others weigh 1)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -92,16 +130,21 @@ def main() -> None:
     train_q, train_c = TokenShard(args.pairs / "train.query"), TokenShard(args.pairs / "train.code")
     valid_q, valid_c = TokenShard(args.pairs / "valid.query"), TokenShard(args.pairs / "valid.code")
     assert len(train_q) == len(train_c) and len(valid_q) == len(valid_c), "query and code shards must be aligned"
-    pad_id = special_ids(args.pairs / "train.query")["pad"]
+    specials = special_ids(args.pairs / "train.query")
+    pad_id = specials["pad"]
 
-    if args.init:
-        config = EncoderConfig.load(args.init / "config.json")
-    else:
-        config = EncoderConfig(vocab_size=train_q.vocab_size)
+    config = EncoderConfig.load(args.init / "config.json") if args.init else EncoderConfig(vocab_size=train_q.vocab_size)
+    if args.layers is not None:
+        config = dataclasses.replace(config, layers=args.layers)
     encoder = CodeEncoder(config).to(args.device)
     dimensions = [int(d) for d in args.dimensions.split(",") if int(d) <= config.hidden_size]
     log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.05)))  # temperature 0.05 to start, learned
-    optimizer = torch.optim.AdamW(list(encoder.parameters()) + [log_scale], lr=args.lr, weight_decay=0.01)
+    # Masked-LM beside the contrastive loss keeps the blocks learning context and syntax (what AST probes
+    # read), at no extra forward pass: the code side is masked, pooled for InfoNCE and decoded for the LM.
+    mlm_head = MaskedLMHead(encoder).to(args.device) if args.mlm_weight > 0 else None
+    mlm_parameters = [p for name, p in mlm_head.named_parameters() if not name.startswith("embeddings.")] if mlm_head else []
+    optimizer = torch.optim.AdamW(list(encoder.parameters()) + [log_scale] + mlm_parameters, lr=args.lr, weight_decay=0.01)
+    masking = torch.Generator().manual_seed(args.seed)
 
     run = TrainingRun(args.out, args.minutes, args.checkpoint_minutes)
     checkpoint = run.resume(args.device)
@@ -109,23 +152,37 @@ def main() -> None:
         encoder.load_state_dict(checkpoint["encoder"])
         log_scale.data.copy_(checkpoint["log_scale"])
         optimizer.load_state_dict(checkpoint["optimizer"])
+        if mlm_head is not None:
+            mlm_head.load_state_dict(checkpoint["mlm_head"])
     elif args.init:
-        encoder.load_state_dict(torch.load(args.init / "checkpoint.pt", map_location=args.device)["encoder"])
+        grow_from(encoder, torch.load(args.init / "checkpoint.pt", map_location=args.device)["encoder"])
     run.state.setdefault("pairs", 0)
     (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
 
     rng = random.Random(args.seed + run.state["step"])
-    payload = lambda: {"encoder": encoder.state_dict(), "log_scale": log_scale.data, "optimizer": optimizer.state_dict(), "config": config.to_json()}  # noqa: E731
+    pool = sampling_pool(train_q, args.language_weights)
+    payload = lambda: {"encoder": encoder.state_dict(), "log_scale": log_scale.data, "optimizer": optimizer.state_dict(), "config": config.to_json(),  # noqa: E731
+                       **({"mlm_head": mlm_head.state_dict()} if mlm_head is not None else {})}
 
     run.start()
     encoder.train()
     while run.running(args.max_steps):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args.lr, run.state["step"], args.warmup, run.minutes_left, args.cooldown_minutes)
-        picks = rng.sample(range(len(train_q)), args.batch)
+        picks = list(dict.fromkeys(pool[i] for i in rng.sample(range(len(pool)), args.batch)))
         queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)])
-        codes = embed(encoder, *[t.to(args.device) for t in padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)])
-        loss = matryoshka_info_nce(queries, codes, dimensions, log_scale)
+        code_ids, code_mask = padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)
+        if mlm_head is not None:
+            code_ids, labels = mask_tokens(code_ids, code_mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=masking)
+        code_ids, code_mask = code_ids.to(args.device), code_mask.to(args.device)
+        code_states = encoder(code_ids, code_mask)[-1]
+        codes = mean_pool(code_states, code_mask)
+        contrastive = matryoshka_info_nce(queries, codes, dimensions, log_scale)
+        loss = contrastive
+        if mlm_head is not None:
+            selected = labels.to(args.device) != -100
+            mlm = nn.functional.cross_entropy(mlm_head(code_states[selected]), labels.to(args.device)[selected])
+            loss = contrastive + args.mlm_weight * mlm
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(encoder.parameters(), 1.0)
@@ -133,7 +190,7 @@ def main() -> None:
         run.state["step"] += 1
         run.state["pairs"] += args.batch
         if run.state["step"] % args.log_every == 0:
-            record = {"step": run.state["step"], "loss": float(loss), "temperature": float(1 / log_scale.exp()), "pairs": run.state["pairs"], "minutes": run.elapsed_minutes}
+            record = {"step": run.state["step"], "loss": float(contrastive), **({"mlm_loss": float(mlm)} if mlm_head is not None else {}), "temperature": float(1 / log_scale.exp()), "pairs": run.state["pairs"], "minutes": run.elapsed_minutes}
             if run.state["step"] % (args.log_every * 8) == 0:
                 record["valid_mrr_500"] = validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)
             run.log(record)

@@ -1,0 +1,71 @@
+"""finetune_contrastive.py's growing of a model and its language-weighted sampling."""
+import sys
+import unittest
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
+from finetune_contrastive import grow_from, sampling_pool  # noqa: E402
+from token_shards import RECORD  # noqa: E402
+
+
+class GrowTest(unittest.TestCase):
+    def test_grown_blocks_start_as_the_identity_on_the_smaller_models_weights(self):
+        torch.manual_seed(0)
+        small = CodeEncoder(EncoderConfig(vocab_size=100, hidden_size=32, layers=0, heads=4, ffn_size=64, dropout=0.0))
+        grown = CodeEncoder(EncoderConfig(vocab_size=100, hidden_size=32, layers=2, heads=4, ffn_size=64, dropout=0.0))
+        grow_from(grown, small.state_dict())
+        self.assertTrue(torch.equal(grown.token_embeddings.weight, small.token_embeddings.weight))
+        ids = torch.randint(5, 100, (3, 9))
+        mask = torch.ones_like(ids)
+        small_states, grown_states = small.eval()(ids, mask), grown.eval()(ids, mask)
+        self.assertTrue(torch.equal(grown_states[1], grown_states[0]), "block 0 is the identity")
+        # the final LayerNorm (identity affine at start) only re-standardizes the bag-of-words vectors
+        pooled_small = torch.nn.functional.normalize(mean_pool(small_states[-1], mask), dim=-1)
+        pooled_grown = torch.nn.functional.normalize(mean_pool(grown_states[-1], mask), dim=-1)
+        self.assertGreater(float((pooled_small * pooled_grown).sum(-1).min()), 0.99)
+        # the blocks still learn: the zeroed projections get gradients
+        grown.train()
+        mean_pool(grown(ids, mask)[-1], mask).sum().backward()
+        self.assertGreater(float(grown.blocks[0].ffn[2].weight.grad.abs().sum()), 0.0)
+
+    def test_a_larger_init_is_refused(self):
+        big = CodeEncoder(EncoderConfig(vocab_size=50, hidden_size=16, layers=2, heads=2, ffn_size=32))
+        small = CodeEncoder(EncoderConfig(vocab_size=50, hidden_size=16, layers=1, heads=2, ffn_size=32))
+        with self.assertRaises(AssertionError):
+            grow_from(small, big.state_dict())
+
+
+class FakeShard(SimpleNamespace):
+    """What sampling_pool reads of a TokenShard: its metadata and records."""
+
+    def __init__(self, metadata, records):
+        super().__init__(metadata=metadata, records=records)
+
+    def __len__(self):
+        return len(self.records)
+
+
+class SamplingTest(unittest.TestCase):
+    def shard(self, languages):
+        records = np.zeros(len(languages), RECORD)
+        names = ["python", "go", "c"]
+        records["language"] = [names.index(name) for name in languages]
+        return FakeShard({"languages": names}, records)
+
+    def test_weights_repeat_a_languages_pairs(self):
+        shard = self.shard(["python", "go", "python", "c"])
+        self.assertEqual(sampling_pool(shard, "python=3").tolist(), [0, 0, 0, 1, 2, 2, 2, 3])
+        self.assertEqual(sampling_pool(shard, "go=2,c=0").tolist(), [0, 1, 1, 2])
+
+    def test_an_unknown_language_is_an_error(self):
+        with self.assertRaises(AssertionError):
+            sampling_pool(self.shard(["python"]), "cobol=2")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -23,5 +23,9 @@ await Promise.all([
   build({ ...common, entryPoints: { scanWorker: 'src/core/scan/scanWorker.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { indexWorker: 'src/core/index/indexWorker.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { tokenizer: 'src/cli/tokenizerMain.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+  // Execution traces for training (training/traces/js/), never shipped: the job builder, and the runtime
+  // copied into each sandboxed run (an ES module, so examples can import ES-module packages).
+  build({ ...common, entryPoints: { traceInstrument: 'training/traces/js/main.ts' }, outdir: 'dist' }),
+  build({ ...common, format: 'esm', sourcemap: false, entryPoints: { traceRuntime: 'training/traces/js/runtimeEntry.ts' }, outdir: 'dist', outExtension: { '.js': '.mjs' } }),
 ]);
-console.log(`build: dist/extension.js, dist/cli.js, dist/scanWorker.js, dist/indexWorker.js, dist/tokenizer.js${production ? ' (production)' : ''}`);
+console.log(`build: dist/extension.js, dist/cli.js, dist/scanWorker.js, dist/indexWorker.js, dist/tokenizer.js, dist/traceInstrument.js, dist/traceRuntime.mjs${production ? ' (production)' : ''}`);

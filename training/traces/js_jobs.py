@@ -1,7 +1,6 @@
 """JavaScript execution traces (issue 8): JSDoc `@example`s of the corpus's npm packages, run sandboxed.
 
     nice -n 19 /usr/bin/python3 training/traces/collect.py --languages javascript [--limit N] [--workers 2]
-    nice -n 19 /usr/bin/python3 training/traces/js_jobs.py [--packages REGEX] [--limit N]   (the same, alone)
 
 `npm run build` first: `dist/traceInstrument.js` lists the jobs (per documented function: the module with
 the function instrumented by tree-sitter rewriting, and one harness per example; training/traces/js/) and
@@ -20,7 +19,6 @@ gives none and is counted as `no_call`.
 """
 from __future__ import annotations
 
-import argparse
 import inspect
 import json
 import os
@@ -333,21 +331,3 @@ def collect(corpus: Path, out: Path, limit: int | None = None, workers: int = 2,
     return {"functions": len(jobs), "examples": total, "examples_run": finished, "runs_by_status": dict(run_status),
             "records_by_status": counts.as_dict().get("javascript", {}), "seconds": round(time.monotonic() - started, 1)}
 
-
-def main(argv=None) -> None:
-    data = Path(os.environ.get("ASTROLABE_DATA", Path.home() / ".cache" / "astrolabe"))
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, default=data / "corpus")
-    parser.add_argument("--out", type=Path, default=data / "traces")
-    parser.add_argument("--packages", help="regex on package names (a trial run)")
-    parser.add_argument("--limit", type=int, default=0, help="run at most N new examples")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--timeout-s", type=float, default=5)
-    args = parser.parse_args(argv)
-    summary = collect(args.corpus, args.out.resolve(), limit=args.limit or None, workers=args.workers,
-                      timeout_s=args.timeout_s, packages=args.packages)
-    print(json.dumps(summary, indent=1))
-
-
-if __name__ == "__main__":
-    main()

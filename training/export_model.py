@@ -46,7 +46,9 @@ def main() -> None:
     parity.mkdir(exist_ok=True)
     export_onnx(encoder, parity / "model.fp32.onnx")
     sizes = quantize_int8(parity / "model.fp32.onnx", args.out / "model.onnx")
-    shutil.copyfile(args.tokenizer, args.out / "tokenizer.json")
+    target = args.out / "tokenizer.json"
+    if not (target.exists() and target.samefile(args.tokenizer)):  # a model re-exported with its own vocabulary
+        shutil.copyfile(args.tokenizer, target)
 
     samples = TokenShard(args.samples)
     step = max(1, len(samples) // 16)

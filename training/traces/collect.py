@@ -26,14 +26,13 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import python_examples  # noqa: E402
 import sandbox  # noqa: E402
-from trace_output import TraceOutput  # noqa: E402
+from trace_output import TraceOutput, run_jobs  # noqa: E402
 
 RUNNER = HERE / "python_runner.py"
 CATEGORIES = json.loads((HERE / "categories.json").read_text())
@@ -222,26 +221,21 @@ def collect_python(args, out: Path, output: TraceOutput, log) -> None:
     def work(job):
         return run_python_job(job, roots, read_paths, args.timeout_s, args.memory_mb, scratch_parent)
 
-    with ThreadPoolExecutor(max_workers=args.workers) as pool:
-        queue = iter(pending)
-        running = {pool.submit(work, j) for j in [next(queue) for _ in range(min(args.workers * 2, len(pending)))]}
-        while running:
-            complete, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in complete:
-                records, summary = future.result()
-                output.write(records, summary)
-                for record in records:
-                    counts.add("python", record["status"])
-                if summary["status"].startswith("import_") or summary["status"] == "no_call":
-                    counts.add("python-jobs", summary["status"])
-                finished += 1
-                nxt = next(queue, None)
-                if nxt is not None:
-                    running.add(pool.submit(work, nxt))
-                if finished % 50 == 0 or not running:
-                    rate = finished / max(1e-9, time.monotonic() - started)
-                    log("python: %d/%d jobs (%.2f/s, %.0f min left) | %s" % (
-                        finished, len(pending), rate, (len(pending) - finished) / max(rate, 1e-9) / 60, counts))
+    def done(result) -> None:
+        nonlocal finished
+        records, summary = result
+        output.write(records, summary)
+        for record in records:
+            counts.add("python", record["status"])
+        if summary["status"].startswith("import_") or summary["status"] == "no_call":
+            counts.add("python-jobs", summary["status"])
+        finished += 1
+        if finished % 50 == 0 or finished == len(pending):
+            rate = finished / max(1e-9, time.monotonic() - started)
+            log("python: %d/%d jobs (%.2f/s, %.0f min left) | %s" % (
+                finished, len(pending), rate, (len(pending) - finished) / max(rate, 1e-9) / 60, counts))
+
+    run_jobs(pending, work, args.workers, done)
 
 
 def collect_javascript(args, out: Path, log) -> dict | None:

@@ -31,7 +31,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -39,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 import sandbox  # noqa: E402
-from trace_output import TraceOutput  # noqa: E402
+from trace_output import TraceOutput, run_jobs  # noqa: E402
 
 TOOL = REPO / "dist" / "traceInstrument.js"
 RUNTIME = REPO / "dist" / "traceRuntime.mjs"
@@ -305,27 +304,20 @@ def collect(corpus: Path, out: Path, limit: int | None = None, workers: int = 2,
     counts, run_status = sandbox.Counts(), Counter()
     finished = 0
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            queue = iter(pending)
-            running = {pool.submit(run_javascript_job, job, example, scratch_parent=scratch_parent, timeout_s=timeout_s)
-                       for job, example in [next(queue) for _ in range(min(max(1, workers) * 2, len(pending)))]}
-            while running:
-                complete, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in complete:
-                    records, summary = future.result()
-                    output.write(records, summary)
-                    for record in records:
-                        counts.add("javascript", record["status"])
-                    run_status[summary["status"]] += 1
-                    finished += 1
-                    following = next(queue, None)
-                    if following is not None:
-                        job, example = following
-                        running.add(pool.submit(run_javascript_job, job, example, scratch_parent=scratch_parent, timeout_s=timeout_s))
-                    if finished % 100 == 0 or not running:
-                        rate = finished / max(1e-9, time.monotonic() - started)
-                        log("javascript: %d/%d examples (%.2f/s) | runs %s | records %s" % (
-                            finished, len(pending), rate, dict(run_status), counts))
+        def done(result) -> None:
+            nonlocal finished
+            records, summary = result
+            output.write(records, summary)
+            for record in records:
+                counts.add("javascript", record["status"])
+            run_status[summary["status"]] += 1
+            finished += 1
+            if finished % 100 == 0 or finished == len(pending):
+                rate = finished / max(1e-9, time.monotonic() - started)
+                log("javascript: %d/%d examples (%.2f/s) | runs %s | records %s" % (
+                    finished, len(pending), rate, dict(run_status), counts))
+
+        run_jobs(pending, lambda item: run_javascript_job(*item, scratch_parent=scratch_parent, timeout_s=timeout_s), workers, done)
     finally:
         shutil.rmtree(scratch_parent, ignore_errors=True)
     return {"functions": len(jobs), "examples": total, "examples_run": finished, "runs_by_status": dict(run_status),

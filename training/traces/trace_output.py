@@ -1,14 +1,17 @@
-"""Where trace collectors write: records appended to `<out>/traces.jsonl` and finished jobs to a jobs file,
+"""Where trace collectors write, and how they run jobs: records appended to `<out>/traces.jsonl` and finished jobs to a jobs file,
 each job's lines in one O_APPEND write, fsynced, so that collectors of several languages can share the
 traces file without interleaving and a kill loses at most the job in flight. Remembers what is written,
 so a rerun skips finished jobs and never writes a record id twice."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Callable, Iterable
 
 _ID = re.compile(rb'\{"id": "((?:[^"\\]|\\.)*)"')
 
@@ -51,3 +54,19 @@ def _append(path: Path, text: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def run_jobs(items: Iterable, work: Callable, workers: int, on_result: Callable) -> None:
+    """Runs `work(item)` for every item on `workers` threads with at most twice as many queued (a
+    generator of jobs is never read far ahead), calling `on_result(result)` on this thread as each ends."""
+    workers = max(1, workers)
+    queue = iter(items)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        running = {pool.submit(work, item) for item in itertools.islice(queue, workers * 2)}
+        while running:
+            complete, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in complete:
+                on_result(future.result())
+                following = next(queue, None)
+                if following is not None:
+                    running.add(pool.submit(work, following))

@@ -1,7 +1,9 @@
-"""Where trace collectors write, and how they run jobs: records appended to `<out>/traces.jsonl` and finished jobs to a jobs file,
-each job's lines in one O_APPEND write, fsynced, so that collectors of several languages can share the
-traces file without interleaving and a kill loses at most the job in flight. Remembers what is written,
-so a rerun skips finished jobs and never writes a record id twice."""
+"""Where trace collectors write, and how they run their jobs.
+
+Records go to `<out>/traces.jsonl` and finished jobs to a jobs file, each job's lines in one O_APPEND
+write, fsynced, so that collectors of several languages can share the traces file without interleaving
+and a kill loses at most the job in flight. `TraceOutput` remembers what is written, so a rerun skips
+finished jobs and never writes a record id twice."""
 from __future__ import annotations
 
 import itertools

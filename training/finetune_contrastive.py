@@ -72,6 +72,33 @@ def sampling_pool(shard: TokenShard, weights: str) -> np.ndarray:
     return np.repeat(np.arange(len(shard)), repeats)
 
 
+def package_members(shard: TokenShard) -> dict:
+    """Pair indices of each package: pairs of one package make hard in-batch negatives for each other."""
+    packages = np.asarray(shard.records["package"], dtype=np.int64)
+    order = np.argsort(packages, kind="stable")
+    starts = np.flatnonzero(np.diff(packages[order], prepend=-1))
+    return {int(packages[order[start]]): members for start, members in zip(starts, np.split(order, starts[1:]))}
+
+
+def draw_batch(rng: random.Random, pool: np.ndarray, members: dict, packages: np.ndarray, size: int,
+               package_share: float, per_package: int, queries: TokenShard) -> list:
+    """`size` pair indices: a `package_share` of them in runs of `per_package` from one package (seeded by a
+    pool draw, so language weights still hold), the rest uniform; pairs whose query repeats one already
+    drawn are left out, since an identical query would be a false negative."""
+    picks: list = []
+    while len(picks) < round(size * package_share):
+        package = members[int(packages[pool[rng.randrange(len(pool))]])]
+        picks += [int(package[i]) for i in rng.sample(range(len(package)), min(per_package, len(package)))]
+    picks += [int(pool[i]) for i in rng.sample(range(len(pool)), size - len(picks))] if len(picks) < size else []
+    seen, kept = set(), []
+    for index in picks:
+        key = queries.sequence(index).tobytes()
+        if key not in seen:
+            seen.add(key)
+            kept.append(index)
+    return kept[:size]
+
+
 def padded(rows: list, max_tokens: int, pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     rows = [list(row[: max_tokens - 1]) + [row[-1]] if len(row) > max_tokens else list(row) for row in rows]  # keep [SEP]
     length = max(len(row) for row in rows)
@@ -123,6 +150,9 @@ def main() -> None:
                         help="also masked-LM on the code side (15%% of its tokens masked, the same forward pass), weighted so")
     parser.add_argument("--language-weights", default="",
                         help="sample some languages' pairs more often, e.g. python=3 (the others weigh 1)")
+    parser.add_argument("--package-share", type=float, default=0.0,
+                        help="share of each batch drawn in runs of --per-package pairs from one package (hard negatives)")
+    parser.add_argument("--per-package", type=int, default=8)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -166,6 +196,8 @@ def main() -> None:
 
     rng = random.Random(args.seed + run.state["step"])
     pool = sampling_pool(train_q, args.language_weights)
+    members = package_members(train_q)
+    packages = np.asarray(train_q.records["package"], dtype=np.int64)
     payload = lambda: {"encoder": encoder.state_dict(), "log_scale": log_scale.data, "optimizer": optimizer.state_dict(), "config": config.to_json(),  # noqa: E731
                        **({"mlm_head": mlm_head.state_dict()} if mlm_head is not None else {})}
 
@@ -174,7 +206,7 @@ def main() -> None:
     while run.running(args.max_steps):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args.lr, run.state["step"], args.warmup, run.minutes_left, args.cooldown_minutes)
-        picks = list(dict.fromkeys(pool[i] for i in rng.sample(range(len(pool)), args.batch)))
+        picks = draw_batch(rng, pool, members, packages, args.batch, args.package_share, args.per_package, train_q)
         queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)])
         code_ids, code_mask = padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)
         if mlm_head is not None:

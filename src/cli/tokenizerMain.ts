@@ -20,7 +20,7 @@ import { LANGUAGES, LanguageId, languageForPath } from '../core/parse/languages'
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { CodeLexer, DEFAULT_LEXER_OPTIONS, LexerOptions } from '../core/tokenize/codeLexer';
 import { CodeTokenizer } from '../core/tokenize/codeTokenizer';
-import { ShardWriter } from '../core/tokenize/shardWriter';
+import { NameTable, ShardWriter } from '../core/tokenize/shardWriter';
 import { readTokenizerFile, writeTokenizerFile } from '../core/tokenize/tokenizerFile';
 import { countLines, LineProblems, readUnitLines, sampleIndexes } from '../core/tokenize/unitLines';
 import { LANGUAGE_TAGS } from '../core/tokenize/vocabulary';
@@ -88,22 +88,14 @@ program
     const { spec, lexer, tokenizer } = await openTokenizer(flags.tokenizer, flags.out);
     const writer = new ShardWriter(flags.out);
     const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
-    const kinds = [...KINDS];
-    const packages: string[] = [];
-    const packageIds = new Map<string, number>();
+    const kinds = new NameTable(KINDS);
+    const packages = new NameTable();
     let truncated = 0;
     try {
       for await (const unit of readUnitLines(flags.units, problems)) {
         const { ids, lexemes } = tokenizer.encodeUnit(unit.text, unit.language, flags.maxTokens, { dropComments: flags.dropComments });
         if (ids.length === flags.maxTokens && lexemes.length > 0) truncated++;
-        let kind = kinds.indexOf(unit.kind);
-        if (kind < 0) kind = kinds.push(unit.kind) - 1;
-        let packageId = packageIds.get(unit.package);
-        if (packageId === undefined) {
-          packageIds.set(unit.package, (packageId = packages.length));
-          packages.push(unit.package);
-        }
-        writer.add(ids, { unit: unit.index, package: packageId, language: LANGUAGE_TAGS.indexOf(unit.language), kind });
+        writer.add(ids, { unit: unit.index, package: packages.id(unit.package), language: LANGUAGE_TAGS.indexOf(unit.language), kind: kinds.id(unit.kind) });
         if (writer.sequences % 20000 === 0) progress(`${writer.sequences} units`);
       }
     } finally {
@@ -114,8 +106,8 @@ program
         dropComments: flags.dropComments === true,
         sources: flags.units.map((file) => basename(file)),
         languages: LANGUAGE_TAGS,
-        kinds,
-        packages,
+        kinds: kinds.names,
+        packages: packages.names,
         skipped: problems,
         truncated,
       });
@@ -142,6 +134,7 @@ program
     const queries = new ShardWriter(`${flags.out}.query`);
     const codes = new ShardWriter(`${flags.out}.code`);
     const problems: LineProblems = { malformed: 0, unknownLanguage: 0 };
+    const packages = new NameTable();
     const seen = new Set<string>();
     let units = 0;
     let duplicates = 0;
@@ -150,7 +143,7 @@ program
       for await (const unit of readUnitLines(flags.units, problems)) {
         units++;
         // Both sides record the unit's line, so a pair can be traced back to its source; kind 1 marks a rewrite pair.
-        const info = { unit: unit.index, package: 0, language: LANGUAGE_TAGS.indexOf(unit.language), kind: 0 };
+        const info = { unit: unit.index, package: packages.id(unit.package), language: LANGUAGE_TAGS.indexOf(unit.language), kind: 0 };
         const add = (query: Int32Array, code: Int32Array, key: string): void => {
           if (seen.has(key)) { duplicates++; return; }
           seen.add(key);
@@ -185,6 +178,7 @@ program
         sources: flags.units.map((file) => basename(file)),
         languages: LANGUAGE_TAGS,
         kinds: ['documentation', 'rewrite'],
+        packages: packages.names,
         rewriteShare: flags.rewriteShare,
         skipped: problems,
       };
@@ -222,8 +216,7 @@ program
     if (!Array.isArray(vocabularies.categories)) throw new UsageError(`${flags.categories}: no "categories" list`);
     const { spec, lexer, tokenizer } = await openTokenizer(flags.tokenizer, join(flags.out, 'x'));
     const writers = new Map<string, { ids: ShardWriter; coverage: ShardWriter; values: ShardWriter }>();
-    const packages: string[] = [];
-    const packageIds = new Map<string, number>();
+    const packages = new NameTable();
     const counts = { records: 0, used: 0, notRun: 0, duplicates: 0, malformed: 0, unknownLanguage: 0, labelledLines: 0, executedLines: 0, labelledValues: 0, tokens: 0 };
     const seen = new Set<string>();
     try {
@@ -253,16 +246,11 @@ program
             const prefix = join(flags.out, split);
             writers.set(split, (writer = { ids: new ShardWriter(`${prefix}.ids`), coverage: new ShardWriter(`${prefix}.coverage`), values: new ShardWriter(`${prefix}.values`) }));
           }
-          let packageId = packageIds.get(record.package);
-          if (packageId === undefined) {
-            packageIds.set(record.package, (packageId = packages.length));
-            packages.push(record.package);
-          }
           const sequence = encodeTracedExecution(tokenizer, {
             language: record.language as LanguageId, source: record.source, input: record.input ?? '', executed: record.executed, values: record.values ?? [],
           }, vocabularies.categories, { maxTokens: flags.maxTokens, maxInputTokens: flags.maxInputTokens });
           // unit: the record's line in its file, kind: 1 when the function raised.
-          const info = { unit: lineNumber, package: packageId, language: LANGUAGE_TAGS.indexOf(record.language as LanguageId), kind: record.status === 'exception' ? 1 : 0 };
+          const info = { unit: lineNumber, package: packages.id(record.package), language: LANGUAGE_TAGS.indexOf(record.language as LanguageId), kind: record.status === 'exception' ? 1 : 0 };
           writer.ids.add(sequence.ids, info);
           writer.coverage.add(sequence.coverage, info);
           writer.values.add(sequence.values, info);
@@ -281,7 +269,7 @@ program
         sources: flags.traces.map((file) => basename(file)),
         languages: LANGUAGE_TAGS,
         kinds: ['returned', 'raised'],
-        packages,
+        packages: packages.names,
         categories: vocabularies.categories,
         maxTokens: flags.maxTokens,
         maxInputTokens: flags.maxInputTokens,

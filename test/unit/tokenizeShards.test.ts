@@ -142,5 +142,22 @@ describe('astrolabe-tokenizer train and shards', () => {
       assert.equal(vocab[sequence.ids[1]], `<${sequence.language}>`);
       assert.equal(vocab[sequence.ids[63]], '[SEP]');
     });
+
+    // Pairs record their unit's package too: training draws hard negatives from one package.
+    const chunked = spawnSync(process.execPath, [join(TOKENIZER_CLI, '..', 'cli.js'), 'units', fixtures, '--jsonl'], { encoding: 'utf8' });
+    assert.equal(chunked.status, 0, chunked.stderr);
+    const functionUnits = join(folder, 'functions.jsonl');
+    writeFileSync(functionUnits, chunked.stdout.trim().split('\n').map((line, i) => JSON.stringify({ ...JSON.parse(line), package: i % 2 === 0 ? 'even' : 'odd' })).join('\n') + '\n');
+    const pairs = join(folder, 'pairs', 'train');
+    const mined = cli('pairs', '--units', functionUnits, '--tokenizer', tokenizerFile, '--rewrite-share', '1', '--out', pairs);
+    assert.equal(mined.status, 0, mined.stderr);
+    assert.deepEqual((JSON.parse(readFileSync(`${pairs}.code.json`, 'utf8')) as { packages: string[] }).packages, ['even', 'odd']);
+    const queries = readWithNumpy(`${pairs}.query`) as { unit: number; package: number }[];
+    const codes = readWithNumpy(`${pairs}.code`) as { unit: number; package: number }[];
+    assert.ok(new Set(queries.map((pair) => pair.package)).size === 2, 'pairs from both packages');
+    queries.forEach((pair, i) => {
+      assert.equal(pair.package, pair.unit % 2, `pair ${i}`);
+      assert.deepEqual([codes[i]!.unit, codes[i]!.package], [pair.unit, pair.package]);
+    });
   });
 });

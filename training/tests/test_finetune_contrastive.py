@@ -4,12 +4,14 @@ import unittest
 from pathlib import Path
 from types import SimpleNamespace
 
+import random
+
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
-from finetune_contrastive import grow_from, sampling_pool  # noqa: E402
+from finetune_contrastive import draw_batch, grow_from, package_members, sampling_pool  # noqa: E402
 from token_shards import RECORD  # noqa: E402
 
 
@@ -41,10 +43,13 @@ class GrowTest(unittest.TestCase):
 
 
 class FakeShard(SimpleNamespace):
-    """What sampling_pool reads of a TokenShard: its metadata and records."""
+    """What the samplers read of a TokenShard: its metadata, records and sequences."""
 
-    def __init__(self, metadata, records):
-        super().__init__(metadata=metadata, records=records)
+    def __init__(self, metadata, records, sequences=()):
+        super().__init__(metadata=metadata, records=records, sequences=list(sequences))
+
+    def sequence(self, index):
+        return np.asarray(self.sequences[index], dtype=np.int64)
 
     def __len__(self):
         return len(self.records)
@@ -65,6 +70,33 @@ class SamplingTest(unittest.TestCase):
     def test_an_unknown_language_is_an_error(self):
         with self.assertRaises(AssertionError):
             sampling_pool(self.shard(["python"]), "cobol=2")
+
+
+class PackageBatchTest(unittest.TestCase):
+    def shard(self, packages, sequences):
+        records = np.zeros(len(packages), RECORD)
+        records["package"] = packages
+        return FakeShard({"languages": ["python"]}, records, sequences)
+
+    def test_members_group_pairs_by_package(self):
+        members = package_members(self.shard([2, 0, 2, 1, 0], [[i] for i in range(5)]))
+        self.assertEqual({package: indices.tolist() for package, indices in members.items()}, {0: [1, 4], 1: [3], 2: [0, 2]})
+
+    def test_a_package_share_draws_runs_from_one_package(self):
+        packages = [index // 10 for index in range(100)]
+        shard = self.shard(packages, [[index] for index in range(100)])
+        pool, members = np.arange(100), package_members(shard)
+        for seed in range(20):
+            batch = draw_batch(random.Random(seed), pool, members, np.asarray(packages), 12, 0.5, 6, shard)
+            self.assertEqual(len(batch), len(set(batch)))
+            self.assertEqual(len({packages[index] for index in batch[:6]}), 1, "the first six share a package")
+        uniform = draw_batch(random.Random(0), pool, members, np.asarray(packages), 12, 0.0, 6, shard)
+        self.assertGreater(len({packages[index] for index in uniform}), 3)
+
+    def test_a_repeated_query_is_left_out(self):
+        shard = self.shard([0, 0, 0, 0], [[7, 8], [7, 8], [9], [10]])
+        batch = draw_batch(random.Random(1), np.arange(4), package_members(shard), np.zeros(4, dtype=np.int64), 4, 1.0, 4, shard)
+        self.assertEqual(sorted(shard.sequences[index][0] for index in batch), [7, 9, 10])
 
 
 if __name__ == "__main__":

@@ -23,6 +23,26 @@ export interface SequenceInfo {
   readonly kind: number;
 }
 
+/** Names (packages, kinds) numbered in order of first use: records hold the number, `<name>.json` the list. */
+export class NameTable {
+  readonly names: string[];
+  private readonly ids = new Map<string, number>();
+
+  constructor(initial: readonly string[] = []) {
+    this.names = [];
+    for (const name of initial) this.id(name);
+  }
+
+  id(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      this.ids.set(name, (id = this.names.length));
+      this.names.push(name);
+    }
+    return id;
+  }
+}
+
 const TOKENS_PER_FLUSH = 1 << 20;
 const RECORDS_PER_FLUSH = 1 << 14;
 

@@ -34,7 +34,10 @@ def main() -> None:
     parser.add_argument("--model-id", required=True)
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--dimensions", default="64,128,256")
+    parser.add_argument("--type4-similarity", type=float,
+                        help="the Type-4 clone threshold for this model, read off the clone-poj104 bench's sweep (README)")
     args = parser.parse_args()
+    assert args.type4_similarity is None or 0 < args.type4_similarity <= 1, "--type4-similarity must be in (0, 1]"
 
     config = EncoderConfig.load(args.run / "config.json")
     encoder = CodeEncoder(config)
@@ -63,6 +66,7 @@ def main() -> None:
         "hiddenSize": config.hidden_size, "layers": config.layers, "maxTokens": min(args.max_tokens, config.max_positions),
         "dimensions": dimensions,
         "meanEmbeddings": {str(d): [round(v, 6) for v in means[d]] for d in dimensions},
+        **({"type4Similarity": args.type4_similarity} if args.type4_similarity is not None else {}),
     }, indent=2) + "\n")
     print(json.dumps({**sizes, "parity_sequences": len(sequences), "out": str(args.out)}))
 

@@ -7,7 +7,7 @@ import { CloneReport, detectClones } from '../core/clones/cloneDetector';
 import { cloneSarif } from '../core/clones/cloneSarif';
 import { CLONE_TYPES, cloneSettings, CloneType } from '../core/clones/cloneSettings';
 import { scanCloneCorpus } from '../core/clones/cloneSources';
-import { UnitVectorSource } from '../core/clones/embeddingMatcher';
+import { ModelCalibration, UnitVectorSource } from '../core/clones/embeddingMatcher';
 import { findGrammarsDir } from '../core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
 import { ScanReport } from '../core/scan/scanReport';
@@ -58,7 +58,7 @@ export async function runClones(root: string, flags: ClonesFlags, options: ScanO
   const started = performance.now();
   const grammarsDir = findGrammarsDir(__dirname);
   let vectorOf: UnitVectorSource | undefined;
-  let modelMean: Float32Array | undefined;
+  let model: ModelCalibration | undefined;
   let release = async (): Promise<void> => {};
   if (settings.types.includes(4)) {
     // Type 4 reads unit embeddings from the search index, bringing it up to date first (shared with search).
@@ -66,7 +66,7 @@ export async function runClones(root: string, flags: ClonesFlags, options: ScanO
     const embedder = indexed.embedder;
     if (!embedder) throw new Error(`Type 4 clones need the encoder, which did not load (${indexed.encoderProblem}); leave Type 4 out with --types 1,2,3`);
     release = () => embedder.dispose();
-    modelMean = embedder.meanEmbedding;
+    model = embedder;
     vectorOf = (unit) => {
       const stored = indexed.store.vector(unit.hash);
       return stored ? Float32Array.from(stored.codes, (code) => code * stored.scale) : undefined;
@@ -76,7 +76,7 @@ export async function runClones(root: string, flags: ClonesFlags, options: ScanO
   try {
     const runtime = await TreeSitterRuntime.create(grammarsDir);
     const { corpus, report: scan } = await scanCloneCorpus(root, runtime, options, signal);
-    const report = detectClones(corpus, settings, vectorOf, modelMean);
+    const report = detectClones(corpus, settings, vectorOf, model);
     const seconds = (performance.now() - started) / 1000;
     if (flags.format === 'json') write(`${JSON.stringify(clonesJson(report, scan, seconds))}\n`);
     else if (flags.format === 'sarif') write(`${JSON.stringify(cloneSarif(report.classes, { name: 'astrolabe', version: toolVersion() }), null, 1)}\n`);

@@ -32,7 +32,7 @@ export function cloneSettingsFromConfig(): CloneSettings {
     minTokens: clones.get<number>('minTokens'),
     minLines: clones.get<number>('minLines'),
     type3Similarity: clones.get<number>('type3Similarity'),
-    type4Similarity: clones.get<number>('type4Similarity'),
+    type4Similarity: clones.get<number | null>('type4Similarity') ?? undefined, // null: the model's own
   });
 }
 

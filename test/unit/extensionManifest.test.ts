@@ -22,7 +22,7 @@ describe('extension manifest', () => {
     assert.equal(properties['astrolabe.clones.minTokens']?.default, DEFAULT_CLONE_SETTINGS.minTokens);
     assert.equal(properties['astrolabe.clones.minLines']?.default, DEFAULT_CLONE_SETTINGS.minLines);
     assert.equal(properties['astrolabe.clones.type3Similarity']?.default, DEFAULT_CLONE_SETTINGS.type3Similarity);
-    assert.equal(properties['astrolabe.clones.type4Similarity']?.default, DEFAULT_CLONE_SETTINGS.type4Similarity);
+    assert.equal(properties['astrolabe.clones.type4Similarity']?.default, null, "the encoder's calibrated threshold");
     assert.equal(properties['astrolabe.clones.diagnostics.enabled']?.default, false, 'clone diagnostics are off by default');
   });
 

@@ -2,7 +2,7 @@ import { findEditedCopies } from './bagMatcher';
 import { CloneClass, cloneClasses } from './cloneClasses';
 import { CloneSettings, CloneType } from './cloneSettings';
 import { findCopies } from './copyMatcher';
-import { findSemanticClones, UnitVectorSource } from './embeddingMatcher';
+import { findSemanticClones, ModelCalibration, UnitVectorSource } from './embeddingMatcher';
 import { TokenCorpus } from './tokenCorpus';
 import { PairLookup, TokenPair } from './tokenPair';
 
@@ -23,10 +23,10 @@ export interface CloneReport {
 /**
  * Finds clones of the requested types in a corpus: Type 1-2 by fingerprints, then Type 3 by token bags
  * and Type 4 by embeddings, each leaving out what the earlier ones found; then merges pairs into classes.
- * Type 4 needs `vectorOf` (unit embeddings, e.g. from the search index) and is steadier on small
- * workspaces with `modelMean` (the encoder's mean embedding, `UnitEmbedder.meanEmbedding`).
+ * Type 4 needs `vectorOf` (unit embeddings, e.g. from the search index) and `model`, the encoder that
+ * made them (its calibrated threshold; its mean embedding steadies small workspaces).
  */
-export function detectClones(corpus: TokenCorpus, settings: CloneSettings, vectorOf?: UnitVectorSource, modelMean?: ArrayLike<number>): CloneReport {
+export function detectClones(corpus: TokenCorpus, settings: CloneSettings, vectorOf?: UnitVectorSource, model?: ModelCalibration): CloneReport {
   if (settings.types.includes(4) && !vectorOf) throw new Error('Type 4 clone detection needs unit embeddings; none were given');
   const timings: Record<string, number> = {};
   const timed = <T>(name: string, work: () => T): T => {
@@ -46,7 +46,7 @@ export function detectClones(corpus: TokenCorpus, settings: CloneSettings, vecto
   }
   if (wants(4)) {
     const found = new PairLookup(pairs);
-    pairs.push(...timed('4', () => findSemanticClones(corpus, settings, vectorOf!, found, modelMean)));
+    pairs.push(...timed('4', () => findSemanticClones(corpus, settings, vectorOf!, found, model)));
   }
   const classes = timed('classes', () => cloneClasses(corpus, pairs));
   const pairCounts: Record<CloneType, number> = { 1: 0, 2: 0, 3: 0, 4: 0 };

@@ -22,11 +22,17 @@ export interface CloneSettings {
   readonly minRenameConsistency: number;
   /** Type 3: shared tokens (multiset overlap) over the larger unit's token count. */
   readonly type3Similarity: number;
-  /** Type 4: cosine similarity of the units' (workspace-centred) embeddings. */
-  readonly type4Similarity: number;
+  /**
+   * Type 4: cosine similarity of the units' (workspace-centred) embeddings. Undefined: the encoder's own
+   * calibrated threshold (`ModelCalibration`), else DEFAULT_TYPE4_SIMILARITY.
+   */
+  readonly type4Similarity?: number;
   /** Type 4: at most this many neighbours per unit are considered (the nearest ones). */
   readonly type4Neighbours: number;
 }
+
+/** The Type-4 threshold for a model whose config calibrates none (tuned for astrolabe-code-encoder-0.2 on POJ-104 dev). */
+export const DEFAULT_TYPE4_SIMILARITY = 0.85;
 
 export const DEFAULT_CLONE_SETTINGS: CloneSettings = {
   types: CLONE_TYPES,
@@ -34,7 +40,6 @@ export const DEFAULT_CLONE_SETTINGS: CloneSettings = {
   minLines: 5,
   minRenameConsistency: 0.8,
   type3Similarity: 0.75,
-  type4Similarity: 0.85,
   type4Neighbours: 5,
 };
 
@@ -48,7 +53,7 @@ export function cloneSettings(given: Partial<CloneSettings> = {}): CloneSettings
   integerAtLeast('type4Neighbours', settings.type4Neighbours, 1);
   fraction('minRenameConsistency', settings.minRenameConsistency);
   fraction('type3Similarity', settings.type3Similarity);
-  fraction('type4Similarity', settings.type4Similarity);
+  if (settings.type4Similarity !== undefined) fraction('type4Similarity', settings.type4Similarity);
   if (settings.type3Similarity < 0.5) throw new RangeError(`type3Similarity below 0.5 (${settings.type3Similarity}) would compare nearly every pair of units`);
   return { ...settings, types };
 }

@@ -1,16 +1,29 @@
-import { CloneSettings } from './cloneSettings';
+import { CloneSettings, DEFAULT_TYPE4_SIMILARITY } from './cloneSettings';
 import { CorpusUnit, TokenCorpus } from './tokenCorpus';
 import { PairLookup, TokenPair } from './tokenPair';
 
 /** A unit's embedding, or undefined when it has none (the index skipped it). */
 export type UnitVectorSource = (unit: CorpusUnit, path: string) => Float32Array | undefined;
 
+/** What the encoder that made the vectors says about them (`UnitEmbedder` has both). */
+export interface ModelCalibration {
+  /** Its mean embedding of real code: small workspaces centre on it too (centredRows). */
+  readonly meanEmbedding?: ArrayLike<number>;
+  /** Its calibrated Type-4 threshold, used when the settings give none. */
+  readonly type4Similarity?: number;
+}
+
+/** The Type-4 threshold in force: the user's, else the model's, else the default. */
+export function type4Threshold(settings: CloneSettings, model?: ModelCalibration): number {
+  return settings.type4Similarity ?? model?.type4Similarity ?? DEFAULT_TYPE4_SIMILARITY;
+}
+
 /**
  * Type 4 clones: units whose embeddings are nearest neighbours with cosine similarity at least
- * `type4Similarity`, after centring (below). Pairs already found as Type 1-3, and nested units, are left out.
+ * the Type-4 threshold (type4Threshold), after centring (below). Pairs already found as Type 1-3, and nested units, are left out.
  * Exact search, blocked over rows: O(units² × dimension), seconds for ten thousand units.
  */
-export function findSemanticClones(corpus: TokenCorpus, settings: CloneSettings, vectorOf: UnitVectorSource, found: PairLookup, modelMean?: ArrayLike<number>): TokenPair[] {
+export function findSemanticClones(corpus: TokenCorpus, settings: CloneSettings, vectorOf: UnitVectorSource, found: PairLookup, model?: ModelCalibration): TokenPair[] {
   const units: CorpusUnit[] = [];
   const vectors: Float32Array[] = [];
   const seen = new Set<string>();
@@ -24,8 +37,9 @@ export function findSemanticClones(corpus: TokenCorpus, settings: CloneSettings,
   }
   if (units.length < 2) return [];
   const dimension = vectors[0]!.length;
+  const modelMean = model?.meanEmbedding;
   const matrix = centredRows(vectors, dimension, modelMean?.length === dimension ? modelMean : undefined);
-  const neighbours = nearestAbove(matrix, dimension, settings.type4Neighbours, settings.type4Similarity);
+  const neighbours = nearestAbove(matrix, dimension, settings.type4Neighbours, type4Threshold(settings, model));
   const pairs: TokenPair[] = [];
   const reported = new Set<number>();
   for (let i = 0; i < units.length; i++) {

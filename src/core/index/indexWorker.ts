@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       const report = detectClones(corpus, effective, effective.types.includes(4) ? (unit) => {
         const stored = store.vector(unit.hash);
         return stored ? Float32Array.from(stored.codes, (code) => code * stored.scale) : undefined;
-      } : undefined, embedder?.meanEmbedding);
+      } : undefined, embedder);
       const result: WorkerClones = { classes: report.classes, pairCounts: report.pairCounts, files: report.files, lines: report.lines, seconds: (performance.now() - started) / 1000, type4Problem };
       post({ type: 'clones', id, clones: result });
     } catch (error) {

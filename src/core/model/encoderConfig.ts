@@ -27,6 +27,11 @@ export interface EncoderConfig {
    * Clone detection centres the vectors of a small workspace on it (too few units to estimate their own mean).
    */
   readonly meanEmbeddings?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Optional: the Type-4 clone threshold (centred cosine) calibrated for this model. Models spread their
+   * cosines differently, so one number cannot serve them all; a user's `type4Similarity` setting wins.
+   */
+  readonly type4Similarity?: number;
 }
 
 export function readEncoderConfig(folder: string): EncoderConfig {
@@ -59,5 +64,7 @@ export function validateEncoderConfig(raw: unknown, path: string): EncoderConfig
       if (!Array.isArray(mean) || mean.length !== Number(key) || !mean.every((value) => typeof value === 'number' && Number.isFinite(value))) fail(`"meanEmbeddings"."${key}" must be ${key} numbers`);
     }
   }
+  const threshold = config.type4Similarity;
+  if (threshold !== undefined && !(typeof threshold === 'number' && threshold > 0 && threshold <= 1)) fail('"type4Similarity" must be a number in (0, 1]');
   return config as unknown as EncoderConfig;
 }

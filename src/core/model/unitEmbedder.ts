@@ -40,6 +40,11 @@ export class UnitEmbedder {
     return mean ? Float32Array.from(mean) : undefined;
   }
 
+  /** The Type-4 clone threshold calibrated for this model, when its config records one. */
+  get type4Similarity(): number | undefined {
+    return this.encoder.config.type4Similarity;
+  }
+
   /** Identifies the vectors: another model, or another dimension of the same one, makes other vectors. */
   get modelId(): string {
     return this.encoder.config.modelId;

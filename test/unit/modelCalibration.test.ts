@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { centredRows } from '../../src/core/clones/embeddingMatcher';
+import { cloneSettings, DEFAULT_TYPE4_SIMILARITY } from '../../src/core/clones/cloneSettings';
+import { centredRows, type4Threshold } from '../../src/core/clones/embeddingMatcher';
 import { validateEncoderConfig } from '../../src/core/model/encoderConfig';
 
 const CONFIG = { format: 'astrolabe-encoder', formatVersion: 1, modelId: 'm', onnx: 'model.onnx', tokenizer: 'tokenizer.json', hiddenSize: 4, layers: 1, maxTokens: 16, dimensions: [2, 4] };
@@ -27,5 +28,23 @@ describe("the model's mean embedding", () => {
     const blended = centredRows(rows, 2, model);
     const own = centredRows(rows, 2);
     assert.ok(Math.abs(blended[0]! - own[0]!) < 0.05, `${blended[0]} vs ${own[0]}`);
+  });
+});
+
+describe("the model's Type-4 threshold", () => {
+  it('is optional in config.json, and checked when present', () => {
+    assert.equal(validateEncoderConfig(CONFIG, 'config.json').type4Similarity, undefined);
+    assert.equal(validateEncoderConfig({ ...CONFIG, type4Similarity: 0.55 }, 'config.json').type4Similarity, 0.55);
+    for (const bad of [0, 1.5, '0.5', null]) {
+      assert.throws(() => validateEncoderConfig({ ...CONFIG, type4Similarity: bad }, '/m/config.json'), /encoder file \/m\/config\.json: "type4Similarity" must be a number in \(0, 1\]/);
+    }
+  });
+
+  it("applies unless the user set one; a model without one gets the default", () => {
+    assert.equal(type4Threshold(cloneSettings(), { type4Similarity: 0.55 }), 0.55);
+    assert.equal(type4Threshold(cloneSettings({ type4Similarity: 0.9 }), { type4Similarity: 0.55 }), 0.9);
+    assert.equal(type4Threshold(cloneSettings(), {}), DEFAULT_TYPE4_SIMILARITY);
+    assert.equal(type4Threshold(cloneSettings()), DEFAULT_TYPE4_SIMILARITY);
+    assert.throws(() => cloneSettings({ type4Similarity: 0 }), /type4Similarity must be in \(0, 1\]/);
   });
 });

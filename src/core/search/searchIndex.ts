@@ -26,7 +26,7 @@ export interface SearchOptions {
  * reciprocal rank fusion (MRR 0.393 against 0.376 at its best k and weight), since scores keep how far
  * ahead a strong lexical match is, where ranks do not.
  */
-export const DEFAULT_FUSION_WEIGHTS = { vector: 0.3, lexical: 0.7 } as const;
+export const DEFAULT_FUSION_WEIGHTS = { vector: 0.5, lexical: 0.5 } as const;
 
 export interface SearchHit {
   readonly file: string;

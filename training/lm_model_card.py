@@ -96,9 +96,9 @@ def main() -> None:
               "  completions are rarely right; the monitor makes the next identifier legal, not likely. More training",
               "  (`--minutes` raised, the same command resumes) or a GPU run is the first lever.",
               "- JavaScript/TypeScript only so far; other languages need their corpus units added in lm_data.py.",
-              "- A model trained on character-level FIM cuts (the data of step 1,241 and before) starts almost every",
-              "  completion after `.` with a word fragment (\"e\"): most of its training middles began mid-word.",
-              "  lm_data.py now cuts between words (`--fim-split boundary`); continue training on data made with it.",
+              "- FIM cuts fall between words and outside white-space runs (`cursor_positions` in lm_data.py): cuts",
+              "  inside words taught an earlier model to start after `.` with a word fragment, cuts in indentation",
+              "  to start with blanks. Without the monitor this model still seldom writes a member after `obj.`.",
               "- The prompt window is the trained 256 tokens (about 600 characters of prefix): little of the file is",
               "  visible. Training at `--seq 512` or more is the next lever for copying names from context.", ""]
     (args.model / "MODEL_CARD.md").write_text("\n".join(lines))

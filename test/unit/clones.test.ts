@@ -7,7 +7,7 @@ import { CloneClass } from '../../src/core/clones/cloneClasses';
 import { clonePairs, CloneReport, detectClones } from '../../src/core/clones/cloneDetector';
 import { cloneSettings, CloneSettings, DEFAULT_CLONE_SETTINGS } from '../../src/core/clones/cloneSettings';
 import { CloneCorpusBuilder, scanCloneCorpus } from '../../src/core/clones/cloneSources';
-import { centredRows, UnitVectorSource } from '../../src/core/clones/embeddingMatcher';
+import { centredRows, nearestAbove, UnitVectorSource } from '../../src/core/clones/embeddingMatcher';
 import { IDENTIFIER, LITERAL } from '../../src/core/clones/tokenCorpus';
 import { quantizeVector } from '../../src/core/index/int8Vectors';
 import { UnitEmbedder } from '../../src/core/model/unitEmbedder';
@@ -210,8 +210,7 @@ describe('clone detection, Type 4, with the bundled encoder', () => {
     const dimension = vectors[0]!.length;
     const centred = centredRows(vectors, dimension, embedder.meanEmbedding);
     const median = units.findIndex((unit) => unit.name === 'median');
-    const cosine = (a: number, b: number) => centred.subarray(a * dimension, (a + 1) * dimension).reduce((sum, x, d) => sum + x * centred[b * dimension + d]!, 0);
-    const ranked = units.map((unit, index) => ({ name: `${corpus.files[unit.file]!.path}:${unit.name}`, score: cosine(median, index) })).filter((_, index) => index !== median).sort((a, b) => b.score - a.score);
+    const ranked = nearestAbove(centred, dimension, 3, -1)[median]!.map(({ index, score }) => ({ name: `${corpus.files[units[index]!.file]!.path}:${units[index]!.name}`, score }));
     assert.equal(ranked[0]!.name, 'stats_alt.py:median_of', JSON.stringify(ranked.slice(0, 3)));
 
     // Then detection, end to end. On a real code base the model's calibrated threshold applies (POJ-104 sweep);

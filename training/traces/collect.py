@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import python_examples  # noqa: E402
 import sandbox  # noqa: E402
-from trace_output import TraceOutput, run_jobs  # noqa: E402
+from trace_output import JobTally, TraceOutput, run_jobs  # noqa: E402
 
 RUNNER = HERE / "python_runner.py"
 CATEGORIES = json.loads((HERE / "categories.json").read_text())
@@ -215,25 +215,17 @@ def collect_python(args, out: Path, output: TraceOutput, log) -> None:
     read_paths = [HERE, out / "site"] + [d for d in (apt_deps, deps) if d]
     scratch_parent = out / "scratch"
     scratch_parent.mkdir(parents=True, exist_ok=True)
-    counts = sandbox.Counts()
-    started, finished = time.monotonic(), 0
+    tally = JobTally(output, "python", len(pending))
 
     def work(job):
         return run_python_job(job, roots, read_paths, args.timeout_s, args.memory_mb, scratch_parent)
 
     def done(result) -> None:
-        nonlocal finished
-        records, summary = result
-        output.write(records, summary)
-        for record in records:
-            counts.add("python", record["status"])
+        summary = tally.add(result)
         if summary["status"].startswith("import_") or summary["status"] == "no_call":
-            counts.add("python-jobs", summary["status"])
-        finished += 1
-        if finished % 50 == 0 or finished == len(pending):
-            rate = finished / max(1e-9, time.monotonic() - started)
-            log("python: %d/%d jobs (%.2f/s, %.0f min left) | %s" % (
-                finished, len(pending), rate, (len(pending) - finished) / max(rate, 1e-9) / 60, counts))
+            tally.records.add("python-jobs", summary["status"])
+        if tally.due(50):
+            log("python: %d/%d jobs (%.2f/s, %.0f min left) | %s" % (tally.finished, tally.total, tally.rate, tally.minutes_left, tally.records))
 
     run_jobs(pending, work, args.workers, done)
 

@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 import sandbox  # noqa: E402
-from trace_output import TraceOutput, run_jobs  # noqa: E402
+from trace_output import JobTally, TraceOutput, run_jobs  # noqa: E402
 
 TOOL = REPO / "dist" / "traceInstrument.js"
 RUNTIME = REPO / "dist" / "traceRuntime.mjs"
@@ -301,25 +301,16 @@ def collect(corpus: Path, out: Path, limit: int | None = None, workers: int = 2,
     if limit:
         pending = pending[:limit]
     scratch_parent = out / "scratch-js"
-    counts, run_status = sandbox.Counts(), Counter()
-    finished = 0
+    tally = JobTally(output, "javascript", len(pending))
     try:
         def done(result) -> None:
-            nonlocal finished
-            records, summary = result
-            output.write(records, summary)
-            for record in records:
-                counts.add("javascript", record["status"])
-            run_status[summary["status"]] += 1
-            finished += 1
-            if finished % 100 == 0 or finished == len(pending):
-                rate = finished / max(1e-9, time.monotonic() - started)
-                log("javascript: %d/%d examples (%.2f/s) | runs %s | records %s" % (
-                    finished, len(pending), rate, dict(run_status), counts))
+            tally.add(result)
+            if tally.due(100):
+                log("javascript: %d/%d examples (%.2f/s) | runs %s | records %s" % (tally.finished, tally.total, tally.rate, dict(tally.jobs), tally.records))
 
         run_jobs(pending, lambda item: run_javascript_job(*item, scratch_parent=scratch_parent, timeout_s=timeout_s), workers, done)
     finally:
         shutil.rmtree(scratch_parent, ignore_errors=True)
-    return {"functions": len(jobs), "examples": total, "examples_run": finished, "runs_by_status": dict(run_status),
-            "records_by_status": counts.as_dict().get("javascript", {}), "seconds": round(time.monotonic() - started, 1)}
+    return {"functions": len(jobs), "examples": total, "examples_run": tally.finished, "runs_by_status": dict(tally.jobs),
+            "records_by_status": tally.records.as_dict().get("javascript", {}), "seconds": round(time.monotonic() - started, 1)}
 

@@ -1,4 +1,4 @@
-"""Where trace collectors write, and how they run their jobs.
+"""Where trace collectors write, how they run their jobs, and how they count what finished.
 
 Records go to `<out>/traces.jsonl` and finished jobs to a jobs file, each job's lines in one O_APPEND
 write, fsynced, so that collectors of several languages can share the traces file without interleaving
@@ -11,9 +11,13 @@ import json
 import os
 import re
 import threading
+import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable
+
+import sandbox
 
 _ID = re.compile(rb'\{"id": "((?:[^"\\]|\\.)*)"')
 
@@ -56,6 +60,38 @@ def _append(path: Path, text: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class JobTally:
+    """The jobs a collector finished this run: each written to the output as it ends, its records counted
+    by status (`records`, under the language) and its own status (`jobs`), with the rate for progress lines."""
+
+    def __init__(self, output: TraceOutput, language: str, total: int):
+        self.output, self.language, self.total = output, language, total
+        self.records, self.jobs = sandbox.Counts(), Counter()
+        self.finished, self.started = 0, time.monotonic()
+
+    def add(self, result: tuple[list[dict], dict]) -> dict:
+        """Writes and counts one finished job (run_jobs's result); returns its summary."""
+        records, summary = result
+        self.output.write(records, summary)
+        for record in records:
+            self.records.add(self.language, record["status"])
+        self.jobs[summary["status"]] += 1
+        self.finished += 1
+        return summary
+
+    def due(self, every: int) -> bool:
+        """Whether a progress line is due: every `every` jobs, and at the last."""
+        return self.finished % every == 0 or self.finished == self.total
+
+    @property
+    def rate(self) -> float:
+        return self.finished / max(1e-9, time.monotonic() - self.started)
+
+    @property
+    def minutes_left(self) -> float:
+        return (self.total - self.finished) / max(self.rate, 1e-9) / 60
 
 
 def run_jobs(items: Iterable, work: Callable, workers: int, on_result: Callable) -> None:

@@ -4,7 +4,8 @@
 
 Resumable and time-bounded (training_run.py): rerunning the same command continues from the last
 checkpoint; --minutes counts every resume together, so raise it to train longer (e.g. --minutes 120
-continues a 30-minute run for 90 more). The learning rate warms up, stays flat, and decays linearly
+continues a 30-minute run for 90 more); --init starts a fresh run from another run's weights (new data, same
+model). Windows start where lm_data.py allows (FIM examples, points along plain units). The learning rate warms up, stays flat, and decays linearly
 over the last --cooldown-minutes of the budget. Logs and the validation loss go to OUT/log.jsonl.
 """
 from __future__ import annotations
@@ -24,9 +25,15 @@ from lm_model import CompletionLM, LMConfig  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
-def windows(stream: np.ndarray, batch: int, length: int, generator: torch.Generator):
-    starts = torch.randint(0, stream.size - length - 1, (batch,), generator=generator).tolist()
-    rows = np.stack([stream[start:start + length + 1] for start in starts]).astype(np.int64)
+def window_starts(data: Path, split: str, stream: np.ndarray, length: int) -> np.ndarray:
+    """Where windows of `length` + 1 tokens may start (lm_data.py: at FIM examples and along plain units)."""
+    starts = np.fromfile(data / f"{split}.starts.bin", dtype="<u4").astype(np.int64)
+    return starts[starts <= stream.size - length - 1]
+
+
+def windows(stream: np.ndarray, starts: np.ndarray, batch: int, length: int, generator: torch.Generator):
+    picked = torch.randint(0, starts.size, (batch,), generator=generator).tolist()
+    rows = np.stack([stream[starts[index]:starts[index] + length + 1] for index in picked]).astype(np.int64)
     return torch.from_numpy(rows)
 
 
@@ -35,10 +42,10 @@ def lm_loss(model, rows):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), rows[:, 1:].reshape(-1))
 
 
-def evaluate(model, valid: np.ndarray, length: int, count: int = 48, device="cpu") -> float:
-    """Mean next-token loss (nats) on `count` fixed, evenly spaced validation windows."""
+def evaluate(model, valid: np.ndarray, valid_starts: np.ndarray, length: int, count: int = 48, device="cpu") -> float:
+    """Mean next-token loss (nats) on `count` fixed validation windows, evenly spaced over the window starts."""
     model.eval()
-    starts = np.linspace(0, valid.size - length - 2, count).astype(np.int64)
+    starts = valid_starts[np.linspace(0, valid_starts.size - 1, count).astype(np.int64)]
     losses = []
     with torch.no_grad():
         for chunk in range(0, count, 16):
@@ -52,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="folder with train.bin, valid.bin (lm_data.py)")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--init", type=Path, help="a run folder whose weights (and size) a fresh run starts from")
     parser.add_argument("--tokenizer", type=Path, default=Path(__file__).resolve().parent.parent / "models/completion/tokenizer.json")
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--layers", type=int, default=4)
@@ -76,11 +84,15 @@ def main() -> None:
         torch.set_num_threads(1)  # with OpenBLAS this was fastest on 2 cores (ml-stack.md)
     train = np.memmap(args.data / "train.bin", dtype="<u2", mode="r")
     valid = np.fromfile(args.data / "valid.bin", dtype="<u2")
+    train_starts = window_starts(args.data, "train", train, args.seq)
+    valid_starts = window_starts(args.data, "valid", valid, args.seq)
     vocab_size = json.loads(args.tokenizer.read_text())["model"]["vocab"].__len__() + 0
     vocab_size = max(vocab_size, int(train[: 1 << 20].max()) + 1)
     run = TrainingRun(args.out, args.minutes, args.checkpoint_minutes)
     checkpoint = run.resume(args.device)
-    config = LMConfig(**checkpoint["config"]) if checkpoint else LMConfig(
+    initial = torch.load(args.init / "checkpoint.pt", map_location=args.device) if args.init and not checkpoint else None
+    saved = checkpoint or initial
+    config = LMConfig(**saved["config"]) if saved else LMConfig(
         vocab_size=vocab_size, hidden_size=args.hidden, layers=args.layers, heads=args.heads, max_positions=args.max_positions)
     model = CompletionLM(config).to(args.device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -90,6 +102,9 @@ def main() -> None:
     if checkpoint:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
+    elif initial:
+        model.load_state_dict(initial["model"])  # a new optimizer: the data changed
+        run.state["init"] = str(args.init)
     run.state.setdefault("tokens", 0)
     run.state.setdefault("seq", args.seq)
     (args.out / "config.json").write_text(json.dumps({**config.to_json(), "train_seq": args.seq}, indent=2))
@@ -102,7 +117,7 @@ def main() -> None:
         step = run.state["step"]
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args.lr, step, args.warmup, run.minutes_left, args.cooldown_minutes)
-        rows = windows(train, args.batch, args.seq, generator).to(args.device)
+        rows = windows(train, train_starts, args.batch, args.seq, generator).to(args.device)
         loss = lm_loss(model, rows)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -114,12 +129,12 @@ def main() -> None:
             record = {"step": run.state["step"], "loss": float(loss), "lr": optimizer.param_groups[0]["lr"],
                       "tokens": run.state["tokens"], "minutes": run.elapsed_minutes}
             if run.state["step"] % args.eval_every == 0:
-                record["valid_loss"] = evaluate(model, valid, args.seq, device=args.device)
+                record["valid_loss"] = evaluate(model, valid, valid_starts, args.seq, device=args.device)
             run.log(record)
         if run.checkpoint_due():
             run.save(payload())
     run.save(payload())
-    valid_loss = evaluate(model, valid, args.seq, count=128, device=args.device)
+    valid_loss = evaluate(model, valid, valid_starts, args.seq, count=128, device=args.device)
     run.finish({"step": run.state["step"], "tokens": run.state["tokens"], "minutes": run.state["seconds"] / 60,
                 "train_seq": args.seq, "valid_loss": valid_loss, "valid_perplexity": math.exp(valid_loss),
                 "valid_windows": 128, "config": config.to_json()})

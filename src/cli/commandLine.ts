@@ -9,6 +9,12 @@ export function positiveInt(value: string): number {
   return parsed;
 }
 
+export function nonNegativeInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return parsed;
+}
+
 /** Runs a commander program; errors become one line on stderr and an exit code (2 usage, 1 otherwise). */
 export function runCommandLine(program: Command, name: string): void {
   program.parseAsync(process.argv).catch((error: unknown) => {

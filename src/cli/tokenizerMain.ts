@@ -5,7 +5,7 @@
 //   traces  turn traced executions (training/traces/) into code+input shards with aligned coverage and value labels
 //   encode  show how a file or a query is tokenized (for debugging)
 import { Command } from 'commander';
-import { positiveInt, runCommandLine, UsageError } from './commandLine';
+import { nonNegativeInt, positiveInt, runCommandLine, UsageError } from './commandLine';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -210,7 +210,8 @@ program
   .option('--categories <file>', 'value-category vocabulary', join(__dirname, '..', 'training', 'traces', 'categories.json'))
   .option('--max-tokens <n>', 'tokens per sequence, [CLS] and [SEP] included', positiveInt, 256)
   .option('--max-input-tokens <n>', 'tokens of the input at most', positiveInt, 48)
-  .action(async (flags: { traces: string[]; tokenizer: string; out: string; categories: string; maxTokens: number; maxInputTokens: number }) => {
+  .option('--valid-buckets <n>', 'also hold out the packages whose name hashes to bucket 0 of n (0: only the corpus\'s validation packages)', nonNegativeInt, 0)
+  .action(async (flags: { traces: string[]; tokenizer: string; out: string; categories: string; maxTokens: number; maxInputTokens: number; validBuckets: number }) => {
     const started = performance.now();
     const vocabularies = JSON.parse(readFileSync(flags.categories, 'utf8')) as { categories: string[] };
     if (!Array.isArray(vocabularies.categories)) throw new UsageError(`${flags.categories}: no "categories" list`);
@@ -240,7 +241,7 @@ program
           const key = createHash('sha256').update(record.source).update('\0').update(record.input ?? '').update('\0').update(JSON.stringify(record.executed)).digest('hex');
           if (seen.has(key)) { counts.duplicates++; continue; }
           seen.add(key);
-          const split = record.split === 'valid' ? 'valid' : 'train';
+          const split = record.split === 'valid' || heldOutPackage(record.package, flags.validBuckets) ? 'valid' : 'train';
           let writer = writers.get(split);
           if (!writer) {
             const prefix = join(flags.out, split);
@@ -333,6 +334,11 @@ function fraction(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number < 0 || number > 1) throw new UsageError(`expected a fraction from 0 to 1, got "${value}"`);
   return number;
+}
+
+/** Whether a package is held out by name hash: bucket 0 of `buckets` (none when `buckets` is 0). */
+function heldOutPackage(name: string, buckets: number): boolean {
+  return buckets > 0 && createHash('sha256').update(name).digest().readUInt32BE(0) % buckets === 0;
 }
 
 function sha256(file: string): string {

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CodeTokenizer } from '../../src/core/tokenize/codeTokenizer';
 import { loadCodeTokenizer } from '../../src/core/tokenize/tokenizerFile';
 import { encodeTracedExecution, LINE_EXECUTED, LINE_NOT_EXECUTED, NO_LABEL, TracedExecution } from '../../src/core/tokenize/traceLabels';
+import { RECORD_BYTES } from '../../src/core/tokenize/shardWriter';
 import { SEP, TEXT_TAG } from '../../src/core/tokenize/vocabulary';
 import { temporaryFolder, treeSitter } from './helpers';
 
@@ -102,5 +103,33 @@ describe('traced executions as training sequences', () => {
       assert.ok(shards.every((shard) => shard.sequences === shards[0].sequences && shard.tokens === shards[0].tokens), `${split}: the three shards align`);
       assert.deepEqual(shards[1].categories, CATEGORIES);
     }
+  });
+  it('`tokenizer.js traces --valid-buckets` holds out whole packages by name, the same ones every run', (t) => {
+    const folder = temporaryFolder(t);
+    const traces = join(folder, 'traces.jsonl');
+    const packages = Array.from({ length: 24 }, (_, index) => `package-${index}`);
+    // Three executions per package (distinct inputs, so none is a duplicate); package-0 is a corpus validation package.
+    const records = packages.flatMap((name, index) => [1, 2, 3].map((n) =>
+      JSON.stringify({ ...EXECUTION, package: name, split: index === 0 ? 'valid' : 'train', status: 'ok', input: `signed_sum([${index}, ${n}])` })));
+    writeFileSync(traces, records.join('\n') + '\n');
+    const heldOut = (out: string): Set<string> => {
+      const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'tokenizer.js'), 'traces', '--traces', traces, '--tokenizer', TOKENIZER, '--valid-buckets', '4', '--out', join(folder, out)], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const split = (name: string): string[] => {
+        const names = (JSON.parse(readFileSync(join(folder, out, `${name}.ids.json`), 'utf8')) as { packages: string[] }).packages;
+        const index = readFileSync(join(folder, out, `${name}.ids.idx`));
+        return Array.from({ length: index.length / RECORD_BYTES }, (_, row) => names[index.readUInt32LE(row * RECORD_BYTES + 16)]!);
+      };
+      const valid = split('valid');
+      const train = split('train');
+      assert.equal(valid.length + train.length, records.length);
+      for (const name of new Set(valid)) assert.equal(valid.filter((v) => v === name).length, 3, `${name}: all its executions held out`);
+      assert.ok(!train.some((name) => valid.includes(name)), 'no package on both sides');
+      return new Set(valid);
+    };
+    const first = heldOut('a');
+    assert.ok(first.has('package-0'), "the corpus's validation package stays held out");
+    assert.ok(first.size > 2 && first.size < 12, `about a quarter of 24 packages held out, got ${first.size}`);
+    assert.deepEqual([...heldOut('b')].sort(), [...first].sort());
   });
 });

@@ -4,9 +4,12 @@ tokenizer, back to back as uint16, with the offsets where training windows may s
 
     ~/.cache/astrolabe/lm-venv/bin/python training/lm_data.py --corpus DATA/corpus --tokenizer models/completion/tokenizer.json --out DATA/lm-data
 
-FIM (Bavarian et al. 2022; as in SantaCoder/CodeGen2), prefix-suffix-middle order:
-    <fim_prefix> prefix <fim_suffix> suffix <fim_middle> middle <|endoftext|>
-Each example is cut to the budget of an inference prompt (src/core/monitor/fimPrompt.ts): the prefix keeps
+FIM (Bavarian et al. 2022; as in SantaCoder/CodeGen2), in suffix-prefix-middle order (SPM, the paper's variant in
+which the middle continues the prefix directly, as in plain left-to-right text):
+    <fim_suffix> suffix <fim_prefix> prefix middle <|endoftext|>
+(--fim-order psm: `<fim_prefix> prefix <fim_suffix> suffix <fim_middle> middle <|endoftext|>`, the first models'
+order: the 5.5M-parameter model never learned to carry the prefix's end across the suffix to `<fim_middle>`; it
+answered `obj.` with `.`, `) {` or a blank line, where left to right it proposed members.) Each example is cut to the budget of an inference prompt (src/core/monitor/fimPrompt.ts): the prefix keeps
 its end, the suffix its start (at most a quarter of the prompt), so prefix, suffix and the middle's start fit in
 one training window, and the window starts at the example (`starts`). The first models were trained on whole
 units cut at random and windows at random offsets: a window rarely held the prefix's end together with
@@ -106,7 +109,8 @@ def line_start_window(prefix: str, chars: int) -> str:
     return window[cut + 1:] if 0 <= cut < len(window) - 1 else window
 
 
-def encode_units(tokenizer, texts: list[str], rng: random.Random, fim_rate: float, shape: PromptShape, stride: int) -> tuple[np.ndarray, list[int]]:
+def encode_units(tokenizer, texts: list[str], rng: random.Random, fim_rate: float, shape: PromptShape, stride: int,
+                 order: str = "spm") -> tuple[np.ndarray, list[int]]:
     """The units as one token stream, and the offsets where a training window may start."""
     cuts = [fim_cut(text, rng, shape) if rng.random() < fim_rate else None for text in texts]
     strings: list[str] = []
@@ -131,7 +135,10 @@ def encode_units(tokenizer, texts: list[str], rng: random.Random, fim_rate: floa
         suffix = suffix[: shape.suffix_tokens]
         prefix = prefix[max(0, len(prefix) - (shape.prompt_tokens - len(suffix))):]
         starts.append(len(ids))
-        ids += [special["<fim_prefix>"], *prefix, special["<fim_suffix>"], *suffix, special["<fim_middle>"], *middle, special["<|endoftext|>"]]
+        if order == "spm":
+            ids += [special["<fim_suffix>"], *suffix, special["<fim_prefix>"], *prefix, *middle, special["<|endoftext|>"]]
+        else:
+            ids += [special["<fim_prefix>"], *prefix, special["<fim_suffix>"], *suffix, special["<fim_middle>"], *middle, special["<|endoftext|>"]]
     return np.asarray(ids, dtype=np.uint16), starts
 
 
@@ -141,6 +148,7 @@ def main() -> None:
     parser.add_argument("--tokenizer", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--fim-rate", type=float, default=0.7, help="share of the units made FIM examples (the editor only sends FIM prompts)")
+    parser.add_argument("--fim-order", choices=["spm", "psm"], default="spm", help="suffix-prefix-middle (default) or prefix-suffix-middle")
     parser.add_argument("--context", type=int, default=256, help="training window in tokens (lm_train.py --seq)")
     parser.add_argument("--stride", type=int, default=192, help="window starts in a plain unit, every this many tokens")
     parser.add_argument("--valid-buckets", type=int, default=25)
@@ -165,12 +173,12 @@ def main() -> None:
         valid_packages.add(unit["package"])
     rng.shuffle(train)
     args.out.mkdir(parents=True, exist_ok=True)
-    summary = {"fim_rate": args.fim_rate, "prompt_shape": shape.__dict__ | {"prompt_tokens": shape.prompt_tokens, "suffix_tokens": shape.suffix_tokens},
+    summary = {"fim_rate": args.fim_rate, "fim_order": args.fim_order, "prompt_shape": shape.__dict__ | {"prompt_tokens": shape.prompt_tokens, "suffix_tokens": shape.suffix_tokens},
                "stride": args.stride, "valid_packages": sorted(valid_packages)}
     for name, texts in (("train", train), ("valid", valid)):
         streams, starts, offset = [], [], 0
         for chunk in range(0, len(texts), 2000):
-            ids, chunk_starts = encode_units(tokenizer, texts[chunk:chunk + 2000], rng, args.fim_rate, shape, args.stride)
+            ids, chunk_starts = encode_units(tokenizer, texts[chunk:chunk + 2000], rng, args.fim_rate, shape, args.stride, args.fim_order)
             streams.append(ids)
             starts += [offset + start for start in chunk_starts]
             offset += ids.size

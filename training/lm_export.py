@@ -86,8 +86,11 @@ def main() -> None:
     run_config = json.loads((args.run / "config.json").read_text())
     from tokenizers import Tokenizer  # training-stage dependency (lm-venv)
     tokenizer = Tokenizer.from_file(str(args.tokenizer))
-    fim = [tokenizer.token_to_id(t) for t in ("<fim_prefix>", "<fim_suffix>", "<fim_middle>")]
-    prompt = [fim[0], *tokenizer.encode(PARITY_PROMPT, add_special_tokens=False).ids, fim[1], *tokenizer.encode("\n}\n", add_special_tokens=False).ids, fim[2]]
+    fim_order = run_config.get("fim_order", "psm")  # runs before lm_data.py recorded the order were psm
+    prefix_id, suffix_id, middle_id = (tokenizer.token_to_id(t) for t in ("<fim_prefix>", "<fim_suffix>", "<fim_middle>"))
+    prefix, suffix = tokenizer.encode(PARITY_PROMPT, add_special_tokens=False).ids, tokenizer.encode("\n}\n", add_special_tokens=False).ids
+    # The same layout as src/core/monitor/fimPrompt.ts, so Node's parity test replays this prompt.
+    prompt = [suffix_id, *suffix, prefix_id, *prefix] if fim_order == "spm" else [prefix_id, *prefix, suffix_id, *suffix, middle_id]
     cache_error = check_cache(model, prompt)
     assert cache_error < 1e-3, f"cached step differs from full recompute by {cache_error}"
 
@@ -106,7 +109,7 @@ def main() -> None:
         "vocabSize": config.vocab_size, "layers": config.layers, "heads": config.heads, "headDim": config.head_dim,
         "hiddenSize": config.hidden_size, "maxPositions": config.max_positions,
         "contextTokens": min(config.max_positions, run_config.get("train_seq", config.max_positions)),
-        "onnx": "model.onnx", "tokenizer": "tokenizer.json", "quantization": "int8-dynamic",
+        "fimOrder": fim_order, "onnx": "model.onnx", "tokenizer": "tokenizer.json", "quantization": "int8-dynamic",
     }, indent=2) + "\n")
     (args.out / "parity.json").write_text(json.dumps({
         "prompt": PARITY_PROMPT, "suffix": "\n}\n", "promptIds": prompt, "greedyIds": tokens,

@@ -23,6 +23,30 @@ def fmt(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def data_sentence(data: dict) -> str:
+    shape = data.get("prompt_shape")
+    if shape is None:  # data made before lm_data.py cut examples to the prompt's budget
+        return (f"Corpus units in JavaScript/TypeScript (`training/corpus/`), FIM rate {data['fim_rate']} (prefix-suffix-middle, whole units "
+                "split at two random positions between words).")
+    return (f"Corpus units in JavaScript/TypeScript (`training/corpus/`). {data['fim_rate']:.0%} of them become fill-in-the-middle examples "
+            f"({'suffix-prefix-middle' if data.get('fim_order') == 'spm' else 'prefix-suffix-middle'}) cut like an editor's prompt: the cursor between words ({shape['dereference_share']:.0%} of them right after "
+            f"a member-access dot), the middle to the end of the cursor's line ({shape['line_share']:.0%}) or a short way on, the prefix's last "
+            f"and the suffix's first tokens within the prompt's {shape['prompt_tokens']} (suffix at most {shape['suffix_tokens']}); training "
+            f"windows of {shape['context_tokens']} tokens start at an example ({fmt(data['train']['window_starts'])} window starts), so the "
+            "prefix's end, the suffix and the middle are seen together. The rest are plain units.")
+
+
+def init_note(summary: dict) -> str:
+    """`, after N steps of RUN` for a run started from another's weights (lm_train.py --init)."""
+    if "init" not in summary:
+        return ""
+    earlier = Path(summary["init"]) / "summary.json"
+    if not earlier.exists():
+        return f", from the weights of {Path(summary['init']).name}"
+    before = json.loads(earlier.read_text())
+    return f", after {fmt(before['step'])} steps ({before['minutes']:.0f} min) of {Path(summary['init']).name} on the earlier data (whole units cut at random)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, required=True)
@@ -55,12 +79,12 @@ def main() -> None:
                ["tokenizer", f"byte-level BPE, {config['vocabSize']:,} tokens (lossless: any text round-trips), trained on the same units; specials `<\\|endoftext\\|>`, `<fim_prefix>`, `<fim_middle>`, `<fim_suffix>`, `<fim_pad>`"],
                ["context", f"trained on windows of {config['contextTokens']} tokens: prompt + completion are cut to fit"],
                ["file", f"`{config['onnx']}`, {onnx_bytes / 1e6:.1f} MB, int8 dynamic quantization (MatMulInteger, int8 embedding table), opset 17, inputs input_ids/past_keys/past_values, outputs logits (last position)/present_keys/present_values"],
-               ["prompt format", "`<fim_prefix>` prefix `<fim_suffix>` suffix `<fim_middle>` -> middle, then `<\\|endoftext\\|>`"]]),
+               ["prompt format", "`<fim_suffix>` suffix `<fim_prefix>` prefix -> middle, then `<\\|endoftext\\|>` (suffix-prefix-middle: the middle continues the prefix)"
+                if config.get("fimOrder") == "spm" else "`<fim_prefix>` prefix `<fim_suffix>` suffix `<fim_middle>` -> middle, then `<\\|endoftext\\|>`"]]),
         "",
         "## Data",
         "",
-        f"Corpus units in JavaScript/TypeScript (`training/corpus/`), FIM rate {data['fim_rate']} (prefix-suffix-middle, split at two random "
-        + ("positions between words" if data.get("fim_split") == "boundary" else "characters") + " of a unit).",
+        data_sentence(data),
         "Validation: held-out packages (" + ", ".join(data["valid_packages"]) + ").",
         "",
         table([["split", "units", "bytes", "tokens"]] + [[name, fmt(data[name]["units"]), fmt(data[name]["bytes"]), fmt(data[name]["tokens"])] for name in ("train", "valid")]),
@@ -68,7 +92,7 @@ def main() -> None:
         "## Training",
         "",
         table([["", ""],
-               ["steps", fmt(summary["step"])],
+               ["steps", fmt(summary["step"]) + init_note(summary)],
                ["tokens seen", f"{fmt(summary['tokens'])} ({summary['tokens'] / data['train']['tokens']:.2f} epochs)"],
                ["wall time", f"{summary['minutes']:.1f} min on 2 shared CPU cores"],
                ["validation loss", f"{summary['valid_loss']:.3f} nats/token (perplexity {math.exp(summary['valid_loss']):.1f}) on {summary.get('valid_windows', '?')} windows of {summary.get('train_seq', '?')} tokens"]]),
@@ -96,9 +120,11 @@ def main() -> None:
               "  completions are rarely right; the monitor makes the next identifier legal, not likely. More training",
               "  (`--minutes` raised, the same command resumes) or a GPU run is the first lever.",
               "- JavaScript/TypeScript only so far; other languages need their corpus units added in lm_data.py.",
-              "- FIM cuts fall between words and outside white-space runs (`cursor_positions` in lm_data.py): cuts",
-              "  inside words taught an earlier model to start after `.` with a word fragment, cuts in indentation",
-              "  to start with blanks. Without the monitor this model still seldom writes a member after `obj.`.",
+              "- FIM examples are cut like the editor's prompts (lm_data.py). Earlier data cut whole units at random and",
+              "  trained on windows at random offsets, so a window rarely held the prefix's end with `<fim_middle>`; that",
+              "  model answered `obj.` with `.` or `) {` (a middle's usual start after a unit's end) and, unguided, almost",
+              "  never wrote a member (NIM 0.3%). Cuts inside words taught an even earlier model to start with a word",
+              "  fragment, cuts in indentation to start with blanks.",
               "- The prompt window is the trained 256 tokens (about 600 characters of prefix): little of the file is",
               "  visible. Training at `--seq 512` or more is the next lever for copying names from context.", ""]
     (args.model / "MODEL_CARD.md").write_text("\n".join(lines))

@@ -107,7 +107,9 @@ def main() -> None:
         run.state["init"] = str(args.init)
     run.state.setdefault("tokens", 0)
     run.state.setdefault("seq", args.seq)
-    (args.out / "config.json").write_text(json.dumps({**config.to_json(), "train_seq": args.seq}, indent=2))
+    data_summary = json.loads((args.data / "data.json").read_text())
+    # The prompt layout the data taught (lm_export.py copies it into the model's config for the runtime).
+    (args.out / "config.json").write_text(json.dumps({**config.to_json(), "train_seq": args.seq, "fim_order": data_summary.get("fim_order", "psm")}, indent=2))
     generator = torch.Generator().manual_seed(args.seed + run.state["step"])
     payload = lambda: {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "config": config.to_json()}  # noqa: E731
 
@@ -137,7 +139,8 @@ def main() -> None:
     valid_loss = evaluate(model, valid, valid_starts, args.seq, count=128, device=args.device)
     run.finish({"step": run.state["step"], "tokens": run.state["tokens"], "minutes": run.state["seconds"] / 60,
                 "train_seq": args.seq, "valid_loss": valid_loss, "valid_perplexity": math.exp(valid_loss),
-                "valid_windows": 128, "config": config.to_json()})
+                "valid_windows": 128, "config": config.to_json(),
+                **({"init": run.state["init"]} if "init" in run.state else {})})
 
 
 if __name__ == "__main__":

@@ -53,8 +53,10 @@ describe('completion model (models/completion, int8 ONNX)', () => {
   });
 
   it("matches torch's logits for the export's parity prompt", async () => {
-    const parity = JSON.parse(readFileSync(join(MODEL, 'parity.json'), 'utf8')) as { promptIds: number[]; greedyIds: number[]; logits: number[]; prompt: string };
-    assert.deepEqual(model.tokenizer.encode(parity.prompt), parity.promptIds.slice(1, 1 + model.tokenizer.encode(parity.prompt).length), 'same tokenization as Python');
+    const parity = JSON.parse(readFileSync(join(MODEL, 'parity.json'), 'utf8')) as { promptIds: number[]; greedyIds: number[]; logits: number[]; prompt: string; suffix: string };
+    const rebuilt = fimPromptIds({ prefix: parity.prompt, suffix: parity.suffix }, model.tokenizer, model.tokenizer.specials,
+      { contextTokens: model.config.contextTokens, completionTokens: 32, suffixShare: 0.25 }, model.config.fimOrder ?? 'psm');
+    assert.deepEqual(rebuilt, parity.promptIds, "the same prompt layout and tokenization as Python's export");
     const stream = await model.start(parity.promptIds);
     assert.equal(stream.logits.length, model.config.vocabSize);
     assert.ok(cosine(stream.logits, parity.logits) > 0.99, 'int8 logits close to fp32 torch');
@@ -80,16 +82,25 @@ describe('completion model (models/completion, int8 ONNX)', () => {
     assert.equal(model.tokenizer.decode(model.tokenizer.encode(odd)), odd);
   });
 
-  it('builds fill-in-the-middle prompts inside the context budget', () => {
+  it('builds fill-in-the-middle prompts inside the context budget, in either order', () => {
     const { specials } = model.tokenizer;
     const long = { prefix: 'const value = 1;\n'.repeat(2000) + 'value.', suffix: '\nfinish();\n'.repeat(500) };
-    const ids = fimPromptIds(long, model.tokenizer, specials, { contextTokens: 256, completionTokens: 32, suffixShare: 0.25 });
-    assert.ok(ids.length <= 256 - 32, `${ids.length} tokens`);
-    assert.equal(ids[0], specials.fimPrefix);
-    assert.equal(ids[ids.length - 1], specials.fimMiddle);
-    const suffixAt = ids.indexOf(specials.fimSuffix);
-    assert.ok(model.tokenizer.decode(ids.slice(1, suffixAt)).endsWith('value.'), 'the prefix keeps its end');
-    assert.ok(model.tokenizer.decode(ids.slice(suffixAt + 1, -1)).startsWith('\nfinish();'), 'the suffix keeps its start');
+    const budget = { contextTokens: 256, completionTokens: 32, suffixShare: 0.25 };
+    const psm = fimPromptIds(long, model.tokenizer, specials, budget, 'psm');
+    assert.ok(psm.length <= 256 - 32, `${psm.length} tokens`);
+    assert.equal(psm[0], specials.fimPrefix);
+    assert.equal(psm[psm.length - 1], specials.fimMiddle);
+    const suffixAt = psm.indexOf(specials.fimSuffix);
+    assert.ok(model.tokenizer.decode(psm.slice(1, suffixAt)).endsWith('value.'), 'the prefix keeps its end');
+    assert.ok(model.tokenizer.decode(psm.slice(suffixAt + 1, -1)).startsWith('\nfinish();'), 'the suffix keeps its start');
+    // suffix first, then the prefix, which the middle continues directly
+    const spm = fimPromptIds(long, model.tokenizer, specials, budget, 'spm');
+    assert.ok(spm.length <= 256 - 32, `${spm.length} tokens`);
+    assert.equal(spm[0], specials.fimSuffix);
+    assert.ok(!spm.includes(specials.fimMiddle));
+    const prefixAt = spm.indexOf(specials.fimPrefix);
+    assert.deepEqual(spm.slice(1, prefixAt), psm.slice(suffixAt + 1, -1), 'the same suffix');
+    assert.deepEqual(spm.slice(prefixAt + 1), psm.slice(1, suffixAt), 'the same prefix, last');
   });
 
   describe('decoding', () => {
@@ -138,7 +149,7 @@ describe('completion model (models/completion, int8 ONNX)', () => {
 
     it('decodes through the narrow model port (greedy equals the first sampled step at temperature 0)', async () => {
       const { prefix, suffix } = cursorAt('circle.scaledBy');
-      const promptIds = fimPromptIds({ prefix, suffix }, model.tokenizer, model.tokenizer.specials, { contextTokens: model.config.contextTokens, completionTokens: 8, suffixShare: 0.25 });
+      const promptIds = fimPromptIds({ prefix, suffix }, model.tokenizer, model.tokenizer.specials, { contextTokens: model.config.contextTokens, completionTokens: 8, suffixShare: 0.25 }, model.config.fimOrder);
       const request = { fileName: REPORT, prefix, suffix, promptIds, maxTokens: 8, stop: 'line' as const, monitors: [] };
       const greedy = await decodeCompletion(model, model.tokenizer, request);
       const zero = await decodeCompletion(model, model.tokenizer, { ...request, sampling: { temperature: 0, topK: 5, random: seededRandom(1) } });

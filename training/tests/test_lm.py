@@ -73,7 +73,7 @@ class FimTest(unittest.TestCase):
         tokenizer = CharacterTokenizer()
         shape = PromptShape(context_tokens=64, middle_tokens=8)  # 53 prompt tokens, 13 of suffix
         long_unit = "".join(f"let v{i} = items.get({i});\n" for i in range(40))
-        ids, starts = encode_units(tokenizer, [long_unit, self.TEXT] * 10, random.Random(6), 0.5, shape, stride=20)
+        ids, starts = encode_units(tokenizer, [long_unit, self.TEXT] * 10, random.Random(6), 0.5, shape, stride=20, order="psm")
         stream = tokenizer.decode(ids.tolist())
         self.assertEqual(ids.dtype, np.uint16)
         examples = stream.split("<|endoftext|>")[:-1]
@@ -94,6 +94,17 @@ class FimTest(unittest.TestCase):
         fim_starts = [i for i, token in enumerate(ids.tolist()) if token == tokenizer.token_to_id("<fim_prefix>")]
         self.assertTrue(set(fim_starts) <= set(starts))
         self.assertEqual(len(starts), len(fim_starts) + sum(-(-len(e) // 20) for e in plain))
+        # suffix-prefix-middle: the same pieces, the suffix first and the middle straight after the prefix
+        spm_ids, spm_starts = encode_units(tokenizer, [long_unit, self.TEXT] * 10, random.Random(6), 0.5, shape, stride=20, order="spm")
+        self.assertEqual(len(spm_starts), len(starts))  # one sentinel fewer per example: the offsets shift
+        spm_examples = tokenizer.decode(spm_ids.tolist()).split("<|endoftext|>")[:-1]
+        for psm, spm in zip(examples, spm_examples):
+            if psm.startswith("<fim_prefix>"):
+                prefix, rest = psm[len("<fim_prefix>"):].split("<fim_suffix>")
+                suffix, middle = rest.split("<fim_middle>")
+                self.assertEqual(spm, f"<fim_suffix>{suffix}<fim_prefix>{prefix}{middle}")
+            else:
+                self.assertEqual(spm, psm)
 
 
 class ModelTest(unittest.TestCase):

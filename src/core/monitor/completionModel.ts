@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { defaultEncoderDir } from '../model/modelsDir';
 import { onnxRuntime } from '../model/onnxRuntime';
 import { CompletionTokenizer } from './completionTokenizer';
+import type { FimOrder } from './fimPrompt';
 
 /** models/completion/config.json, written by training/lm_export.py. */
 export interface CompletionModelConfig {
@@ -16,6 +17,8 @@ export interface CompletionModelConfig {
   readonly headDim: number;
   /** Longest sequence (prompt + completion) the model was trained on; prompts are cut to fit. */
   readonly contextTokens: number;
+  /** Prompt layout the model was trained on; absent in the first models' configs, which were `psm`. */
+  readonly fimOrder?: FimOrder;
   readonly onnx: string;
   readonly tokenizer: string;
 }
@@ -52,6 +55,7 @@ export class CompletionModel implements NextTokenModel {
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as CompletionModelConfig;
     if (config.format !== 'astrolabe-completion-lm' || config.version !== 1) throw new Error(`${configPath}: not an astrolabe-completion-lm version 1 config`);
     const tokenizer = CompletionTokenizer.fromFile(join(folder, config.tokenizer));
+    if (config.fimOrder !== undefined && config.fimOrder !== 'spm' && config.fimOrder !== 'psm') throw new Error(`${configPath}: fimOrder must be "spm" or "psm", got ${JSON.stringify(config.fimOrder)}`);
     if (tokenizer.vocabularySize !== config.vocabSize) throw new Error(`${configPath}: vocabSize ${config.vocabSize}, tokenizer has ${tokenizer.vocabularySize}`);
     const ort = onnxRuntime();
     const session = await ort.InferenceSession.create(join(folder, config.onnx), {

@@ -17,17 +17,23 @@ export interface PromptBudget {
 
 export const DEFAULT_SUFFIX_SHARE = 0.25;
 
+/**
+ * How a model was trained to read a fill-in-the-middle prompt (its config's `fimOrder`; training/lm_data.py):
+ * `spm` `<fim_suffix> suffix <fim_prefix> prefix` then the middle, continuing the prefix directly;
+ * `psm` `<fim_prefix> prefix <fim_suffix> suffix <fim_middle>` then the middle (the first models').
+ */
+export type FimOrder = 'spm' | 'psm';
+
 interface Encoder {
   encode(text: string): number[];
 }
 
 /**
- * The fill-in-the-middle prompt, as trained (training/lm_data.py, prefix-suffix-middle order):
- * `<fim_prefix> prefix <fim_suffix> suffix <fim_middle>`; the model then writes the middle.
+ * The fill-in-the-middle prompt, as the model was trained (`order`); the model then writes the middle.
  * The prefix keeps its end and the suffix its start; characters are cut before encoding so a huge file
  * costs no more than its window (about 4 characters a token at most, checked after encoding).
  */
-export function fimPromptIds(text: CursorText, tokenizer: Encoder, specials: CompletionSpecialTokens, budget: PromptBudget): number[] {
+export function fimPromptIds(text: CursorText, tokenizer: Encoder, specials: CompletionSpecialTokens, budget: PromptBudget, order: FimOrder = 'psm'): number[] {
   const available = Math.max(8, budget.contextTokens - budget.completionTokens - 3);
   const suffixBudget = Math.floor(available * budget.suffixShare);
   let suffix = tokenizer.encode(text.suffix.slice(0, suffixBudget * 6));
@@ -42,5 +48,7 @@ export function fimPromptIds(text: CursorText, tokenizer: Encoder, specials: Com
     prefix = tokenizer.encode(window);
     if (cut < 0 && prefix.length > prefixBudget) prefix = prefix.slice(prefix.length - prefixBudget);
   }
-  return [specials.fimPrefix, ...prefix, specials.fimSuffix, ...suffix, specials.fimMiddle];
+  return order === 'spm'
+    ? [specials.fimSuffix, ...suffix, specials.fimPrefix, ...prefix]
+    : [specials.fimPrefix, ...prefix, specials.fimSuffix, ...suffix, specials.fimMiddle];
 }

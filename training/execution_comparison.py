@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-START = "<!-- execution-comparison:start -->"
-END = "<!-- execution-comparison:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from card_sections import replace_section  # noqa: E402
+
+SECTION = "execution-comparison"
 
 
 def named_folders(specs: list[str], parser: argparse.ArgumentParser, flag: str) -> dict[str, Path]:
@@ -117,17 +120,6 @@ def card_section(report: dict, notes: str) -> str:
     return "\n".join(lines)
 
 
-def update_card(card_path: Path, section: str) -> None:
-    """Replaces (or appends) the card's section: model_card.py rewrites the rest of the card."""
-    card = card_path.read_text() if card_path.exists() else ""
-    block = f"{START}\n{section}{END}\n"
-    if START in card and END in card:
-        card = card[: card.index(START)] + block + card[card.index(END) + len(END):].lstrip("\n")
-    else:
-        card = card.rstrip("\n") + "\n\n" + block
-    card_path.write_text(card)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, required=True, help="the encoder folder whose MODEL_CARD.md gets the section")
@@ -140,7 +132,7 @@ def main() -> None:
     args = parser.parse_args()
     report = comparison(args, parser)
     (args.model / "execution-comparison.json").write_text(json.dumps(report, indent=2) + "\n")
-    update_card(args.model / "MODEL_CARD.md", card_section(report, args.notes))
+    replace_section(args.model / "MODEL_CARD.md", SECTION, card_section(report, args.notes))
     print(f"wrote {args.model / 'execution-comparison.json'} and the card's section")
 
 

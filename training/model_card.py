@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from card_sections import kept_sections  # noqa: E402
 
 
 def table(rows: list[list[str]]) -> str:
@@ -76,7 +80,9 @@ def main() -> None:
         if rows:
             lines += ["Randomly initialised model of the same shape and tokenizer (the baseline the issue asks for):", "",
                       table([["case", "metric", "value"]] + [[row["case"], metric, fmt(value)] for row in rows for metric, value in row["metrics"].items()]), ""]
-    (args.model / "MODEL_CARD.md").write_text("\n".join(lines) + "\n")
+    # Sections other scripts wrote (AST-Probe, execution comparison) stay until those scripts rerun.
+    kept = kept_sections(args.model / "MODEL_CARD.md")
+    (args.model / "MODEL_CARD.md").write_text("\n".join(lines) + "\n" + "".join("\n" + section for section in kept))
     print(f"wrote {args.model / 'MODEL_CARD.md'}")
 
 

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from card_sections import replace_section  # noqa: E402
 from probe_spans import score, spans_from_encoding  # noqa: E402
 
 BATCH = 32
@@ -242,7 +243,8 @@ def main() -> None:
     (args.out / "README.md").write_text(
         "# AST-Probe probes of this encoder\n\nWritten by `training/probe_train.py` (training/README.md, *AST probe*); "
         "`probe.json` and the `*.f32` files are what `astrolabe probe` loads (format: src/core/probe/probeWeights.ts).\n\n" + table)
-    update_model_card(args.model / "MODEL_CARD.md", table)
+    if (args.model / "MODEL_CARD.md").exists():
+        replace_section(args.model / "MODEL_CARD.md", "ast-probe", table)
     print(table)
 
 
@@ -265,22 +267,6 @@ def results_markdown(results: dict, layers: int) -> str:
     for language, entry in results["languages"].items():
         lines.append(f"| {language} | {entry['bestLayer']} | " + " | ".join(f"{entry['sweep'].get(str(rank), float('nan')):.3f}" for rank in ranks) + f" | {entry['rankAt95']} |")
     return "\n".join(lines) + "\n"
-
-
-START, END = "<!-- ast-probe:start -->", "<!-- ast-probe:end -->"
-
-
-def update_model_card(path: Path, table: str) -> None:
-    """Replaces (or appends) the card's AST-Probe section: model_card.py rewrites the rest of the card."""
-    if not path.exists():
-        return
-    card = path.read_text()
-    section = f"{START}\n{table}{END}\n"
-    if START in card and END in card:
-        card = card[: card.index(START)] + section + card[card.index(END) + len(END) :].lstrip("\n")
-    else:
-        card = card.rstrip("\n") + "\n\n" + section
-    path.write_text(card)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ class ExecutionComparisonTest(unittest.TestCase):
         self.assertIn("| held-out line coverage, linear probe, layer 1 (line / full path) | 0.6500 / 0.2000 | 0.7000 / 0.3000 |", card)
         self.run_report("NOTE-TWO")
         card = (self.root / "model" / "MODEL_CARD.md").read_text()
-        self.assertEqual(card.count(execution_comparison.START), 1)
+        self.assertEqual(card.count("<!-- execution-comparison:start -->"), 1)
         self.assertIn("NOTE-TWO", card)
         self.assertNotIn("NOTE-ONE", card)
 

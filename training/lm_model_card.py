@@ -120,11 +120,13 @@ def main() -> None:
               "  completions are rarely right; the monitor makes the next identifier legal, not likely. More training",
               "  (`--minutes` raised, the same command resumes) or a GPU run is the first lever.",
               "- JavaScript/TypeScript only so far; other languages need their corpus units added in lm_data.py.",
-              "- FIM examples are cut like the editor's prompts (lm_data.py). Earlier data cut whole units at random and",
-              "  trained on windows at random offsets, so a window rarely held the prefix's end with `<fim_middle>`; that",
-              "  model answered `obj.` with `.` or `) {` (a middle's usual start after a unit's end) and, unguided, almost",
-              "  never wrote a member (NIM 0.3%). Cuts inside words taught an even earlier model to start with a word",
-              "  fragment, cuts in indentation to start with blanks.",
+              "- FIM examples are cut like the editor's prompts and laid out suffix-prefix-middle (lm_data.py). The",
+              "  model before was trained on whole units cut at random, prefix-suffix-middle, on windows at random",
+              "  offsets: it answered `obj.` with `.` or `) {` and, unguided, almost never wrote a member (NIM 0.3%).",
+              "  Cutting examples to the prompt's budget alone did not fix that in 830 steps: after `<fim_middle>` it",
+              "  still guessed blanks and brackets where, left to right, the same weights proposed members. With the",
+              "  middle continuing the prefix directly, it writes members. (Cuts inside words taught an even earlier",
+              "  model to start with a word fragment, cuts in indentation to start with blanks.)",
               "- The prompt window is the trained 256 tokens (about 600 characters of prefix): little of the file is",
               "  visible. Training at `--seq 512` or more is the next lever for copying names from context.", ""]
     (args.model / "MODEL_CARD.md").write_text("\n".join(lines))

@@ -4,11 +4,14 @@ written into the encoder's MODEL_CARD.md (its own section, replaced on each run)
     /usr/bin/python3 training/execution_comparison.py --model models/encoder --collection DATA/traces/report.json \
         --trace-shards DATA/trace-shards --probe DATA/traces/probe.json \
         --runs static=DATA/runs/mlm-static traced=DATA/runs/mlm-traced \
-        --results static=DATA/results-mlm-static traced=DATA/results-mlm-traced --notes "what the traces bought"
+        --results static=DATA/results-mlm-static traced=DATA/results-mlm-traced \
+        --finetuned-results static=DATA/results-ft-static traced=DATA/results-ft-traced --finetuning "80 steps of 64 pairs" \
+        --notes "what the traces bought"
 
 Inputs: the collector's report (executions by language and status), the trace shards' metadata (what
 training saw), each run's summary.json, trace_probe.py's JSON (a linear probe of held-out line coverage per
-layer) and each run's `encoder-quality` bench results (CoSQA dev MRR, POJ-104 dev MAP@R, from the exported run).
+layer) and each run's `encoder-quality` bench results (CoSQA dev MRR, POJ-104 dev MAP@R, from the exported run),
+mean pooled as pretrained and, where given, after one and the same short contrastive stage.
 """
 from __future__ import annotations
 
@@ -56,8 +59,9 @@ def shard_summary(folder: Path) -> dict:
 def comparison(args, parser) -> dict:
     runs = named_folders(args.runs, parser, "--runs")
     results = named_folders(args.results, parser, "--results")
+    finetuned = named_folders(args.finetuned_results, parser, "--finetuned-results")
     probe = json.loads(args.probe.read_text())
-    if set(runs) != set(results) or not set(runs) <= set(probe):
+    if set(runs) != set(results) or not set(runs) <= set(probe) or (finetuned and set(finetuned) != set(runs)):
         parser.error(f"--runs, --results and the probe file must name the same runs: {sorted(runs)}, {sorted(results)}, {sorted(probe)}")
     report = {"collection": json.loads(args.collection.read_text()), "trace_shards": shard_summary(args.trace_shards), "runs": {}}
     for name, folder in runs.items():
@@ -69,7 +73,10 @@ def comparison(args, parser) -> dict:
             "trace_steps": summary.get("trace_steps", 0), "valid_mlm_loss": summary["valid_loss"],
             "probe_layers": layers, "probe_best_layer": best["layer"], "probe_majority": probe[name]["majority"],
             **retrieval(results[name]),
+            **({f"finetuned_{key}": value for key, value in retrieval(finetuned[name]).items()} if finetuned else {}),
         }
+    if finetuned:
+        report["finetuning"] = args.finetuning
     return report
 
 
@@ -97,6 +104,9 @@ def card_section(report: dict, notes: str) -> str:
     rows.append(["majority class (line / full path)", *[f"{fmt(majority['line_accuracy'])} / {fmt(majority['full_path_accuracy'])}"] * len(names)])
     rows.append(["CoSQA dev MRR (mean pooled, no contrastive stage)", *[fmt(r.get("cosqa_mrr", float("nan"))) for r in runs.values()]])
     rows.append(["POJ-104 dev MAP@R (same)", *[fmt(r.get("poj104_map_at_r", float("nan"))) for r in runs.values()]])
+    if "finetuning" in report:
+        rows.append([f"CoSQA dev MRR after the same contrastive stage ({report['finetuning']})", *[fmt(r["finetuned_cosqa_mrr"]) for r in runs.values()]])
+        rows.append(["POJ-104 dev MAP@R after it", *[fmt(r["finetuned_poj104_map_at_r"]) for r in runs.values()]])
     shards = report["trace_shards"]
     lines = [
         "## Execution-aware pretraining (TRACED-style, issue 8)", "",
@@ -128,6 +138,9 @@ def main() -> None:
     parser.add_argument("--probe", type=Path, required=True, help="trace_probe.py's JSON")
     parser.add_argument("--runs", nargs="+", required=True, help="NAME=RUN_FOLDER (pretraining runs with summary.json)")
     parser.add_argument("--results", nargs="+", required=True, help="NAME=BENCH_RESULTS_FOLDER (encoder-quality.json of the exported run)")
+    parser.add_argument("--finetuned-results", nargs="*", default=[],
+                        help="NAME=BENCH_RESULTS_FOLDER of each run after the same short contrastive stage (finetune_contrastive.py --init RUN)")
+    parser.add_argument("--finetuning", default="", help="that stage, in words (steps, batch)")
     parser.add_argument("--notes", default="", help="what the traces bought, in words")
     args = parser.parse_args()
     report = comparison(args, parser)

@@ -40,7 +40,8 @@ class ExecutionComparisonTest(unittest.TestCase):
         argv = ["execution_comparison.py", "--model", str(r / "model"), "--collection", str(r / "report.json"),
                 "--trace-shards", str(r / "shards"), "--probe", str(r / "probe.json"),
                 "--runs", f"static={r}/runs/static", f"traced={r}/runs/traced",
-                "--results", f"static={r}/results/static", f"traced={r}/results/traced", "--notes", notes]
+                "--results", f"static={r}/results/static", f"traced={r}/results/traced",
+                "--finetuned-results", f"static={r}/results/traced", f"traced={r}/results/static", "--finetuning", "9 steps", "--notes", notes]
         with mock.patch.object(sys, "argv", argv):
             execution_comparison.main()
 
@@ -50,10 +51,12 @@ class ExecutionComparisonTest(unittest.TestCase):
         self.assertEqual(report["runs"]["traced"]["probe_best_layer"], 1)
         self.assertEqual(report["runs"]["traced"]["cosqa_mrr"], 0.07)  # the full-width row, not the 64-dim one
         self.assertEqual(report["runs"]["static"]["poj104_map_at_r"], 0.2)
+        self.assertEqual(report["runs"]["static"]["finetuned_cosqa_mrr"], 0.07)  # the folders crossed on purpose: read from --finetuned-results
         card = (self.root / "model" / "MODEL_CARD.md").read_text()
         self.assertTrue(card.startswith("# a model\n\nits card\n"))
         self.assertIn("42 finished executions (python 30, javascript 12) of 10 functions", card)
         self.assertIn("contained and dropped: timeout 4, crash 2, blocked 1.", card)
+        self.assertIn("| CoSQA dev MRR after the same contrastive stage (9 steps) | 0.0700 | 0.0500 |", card)
         self.assertIn("| held-out line coverage, linear probe, layer 1 (line / full path) | 0.6500 / 0.2000 | 0.7000 / 0.3000 |", card)
         self.run_report("NOTE-TWO")
         card = (self.root / "model" / "MODEL_CARD.md").read_text()

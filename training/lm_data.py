@@ -28,12 +28,13 @@ import bisect
 import json
 import random
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from lm_tokenizer import units
+from lm_tokenizer import LANGUAGES, units
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,14 @@ def encode_units(tokenizer, texts: list[str], rng: random.Random, fim_rate: floa
     return np.asarray(ids, dtype=np.uint16), starts
 
 
+def cap_per_language(languages: list[str], cap: int, rng: random.Random) -> set[int]:
+    """Indexes to keep: every unit of a language with at most `cap` units, `cap` drawn at random of the others."""
+    by_language: dict[str, list[int]] = {}
+    for index, language in enumerate(languages):
+        by_language.setdefault(language, []).append(index)
+    return {index for indexes in by_language.values() for index in (rng.sample(indexes, cap) if len(indexes) > cap else indexes)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True)
@@ -151,6 +160,8 @@ def main() -> None:
     parser.add_argument("--fim-order", choices=["spm", "psm"], default="spm", help="suffix-prefix-middle (default) or prefix-suffix-middle")
     parser.add_argument("--context", type=int, default=256, help="training window in tokens (lm_train.py --seq)")
     parser.add_argument("--stride", type=int, default=192, help="window starts in a plain unit, every this many tokens")
+    parser.add_argument("--languages", default=",".join(sorted(LANGUAGES)), help="corpus languages to train on, comma-separated")
+    parser.add_argument("--max-units-per-language", type=int, default=0, help="at most this many training units of each language, drawn at random (0: all)")
     parser.add_argument("--valid-buckets", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -163,17 +174,28 @@ def main() -> None:
     train: list[str] = []
     valid: list[str] = []
     valid_packages: set[str] = set()
-    for unit in units(args.corpus / "train.jsonl"):
+    languages = set(args.languages.split(","))
+    train_languages: list[str] = []
+    for unit in units(args.corpus / "train.jsonl", languages):
         held_out = zlib.crc32(unit["package"].encode()) % args.valid_buckets == 0
-        (valid if held_out else train).append(unit["text"])
         if held_out:
+            valid.append(unit["text"])
             valid_packages.add(unit["package"])
-    for unit in units(args.corpus / "valid.jsonl"):
+        else:
+            train.append(unit["text"])
+            train_languages.append(unit["language"])
+    if args.max_units_per_language:
+        # Its own generator, so that without a cap the data (and its shuffle) stays what it was.
+        keep = cap_per_language(train_languages, args.max_units_per_language, random.Random(args.seed + 1))
+        train = [text for index, text in enumerate(train) if index in keep]
+        train_languages = [language for index, language in enumerate(train_languages) if index in keep]
+    for unit in units(args.corpus / "valid.jsonl", languages):
         valid.append(unit["text"])
         valid_packages.add(unit["package"])
     rng.shuffle(train)
     args.out.mkdir(parents=True, exist_ok=True)
-    summary = {"fim_rate": args.fim_rate, "fim_order": args.fim_order, "prompt_shape": shape.__dict__ | {"prompt_tokens": shape.prompt_tokens, "suffix_tokens": shape.suffix_tokens},
+    summary = {"languages": sorted(languages), "train_units_by_language": dict(sorted(Counter(train_languages).items())),
+               "fim_rate": args.fim_rate, "fim_order": args.fim_order, "prompt_shape": shape.__dict__ | {"prompt_tokens": shape.prompt_tokens, "suffix_tokens": shape.suffix_tokens},
                "stride": args.stride, "valid_packages": sorted(valid_packages)}
     for name, texts in (("train", train), ("valid", valid)):
         streams, starts, offset = [], [], 0

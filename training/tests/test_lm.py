@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lm_data import PromptShape, cursor_positions, dereference_positions, encode_units, fim_cut  # noqa: E402
+from lm_data import PromptShape, cap_per_language, cursor_positions, dereference_positions, encode_units, fim_cut  # noqa: E402
 from lm_model import CompletionLM, ExportedLM, LMConfig  # noqa: E402
 from training_run import learning_rate  # noqa: E402
 
@@ -105,6 +105,15 @@ class FimTest(unittest.TestCase):
                 self.assertEqual(spm, f"<fim_suffix>{suffix}<fim_prefix>{prefix}{middle}")
             else:
                 self.assertEqual(spm, psm)
+
+
+class LanguageCapTest(unittest.TestCase):
+    def test_caps_only_the_languages_above_it(self):
+        languages = ["python"] * 50 + ["javascript"] * 5 + ["go"] * 12
+        keep = cap_per_language(languages, 10, random.Random(0))
+        kept = [languages[i] for i in sorted(keep)]
+        self.assertEqual((kept.count("python"), kept.count("javascript"), kept.count("go")), (10, 5, 10))
+        self.assertEqual(keep, cap_per_language(languages, 10, random.Random(0)))
 
 
 class ModelTest(unittest.TestCase):

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CompletionEngine } from '../../src/core/monitor/completionEngine';
@@ -10,7 +10,7 @@ import { StaticAnalysis } from '../../src/core/monitor/staticAnalysis';
 import { stopLength } from '../../src/core/monitor/stopRules';
 import { TypeScriptAnalysis } from '../../src/core/monitor/typeScriptAnalysis';
 import { seededRandom } from '../../src/core/seededRandom';
-import { FIXTURES } from './helpers';
+import { FIXTURES, temporaryFolder } from './helpers';
 
 // The repository's committed completion model (tests run compiled from out/test/unit).
 const REPO = join(__dirname, '..', '..', '..');
@@ -155,6 +155,19 @@ describe('completion model (models/completion, int8 ONNX)', () => {
       const zero = await decodeCompletion(model, model.tokenizer, { ...request, sampling: { temperature: 0, topK: 5, random: seededRandom(1) } });
       assert.deepEqual(zero.tokens, greedy.tokens);
     });
+  });
+});
+
+describe('completion model loading', () => {
+  it('names the file and the cause for a missing or wrong config, and refuses an unknown prompt order', async (t) => {
+    const folder = temporaryFolder(t);
+    await assert.rejects(CompletionModel.load(folder), /no completion model in .* \(config\.json missing\)/);
+    const config = JSON.parse(readFileSync(join(MODEL, 'config.json'), 'utf8')) as Record<string, unknown>;
+    copyFileSync(join(MODEL, 'tokenizer.json'), join(folder, 'tokenizer.json'));
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, format: 'something-else' }));
+    await assert.rejects(CompletionModel.load(folder), /config\.json: not an astrolabe-completion-lm version 1 config/);
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, fimOrder: 'msp' }));
+    await assert.rejects(CompletionModel.load(folder), /config\.json: fimOrder must be "spm" or "psm", got "msp"/);
   });
 });
 

@@ -84,7 +84,8 @@ def _number_before(text: str, end: int) -> bool:
 
 def fim_cut(text: str, rng: random.Random, shape: PromptShape) -> tuple[str, str, str] | None:
     """(prefix, middle, suffix) with prefix + middle + suffix == text, or None where the unit has no cursor."""
-    positions = cursor_positions(text)[:-1]  # a cursor at the very end leaves nothing to write
+    boundaries = cursor_positions(text)
+    positions = boundaries[:-1]  # a cursor at the very end leaves nothing to write
     if not positions:
         return None
     dereferences = dereference_positions(text) if rng.random() < shape.dereference_share else []
@@ -94,10 +95,9 @@ def fim_cut(text: str, rng: random.Random, shape: PromptShape) -> tuple[str, str
     if rng.random() < shape.line_share and line_end > start:
         end = line_end
     else:  # a boundary up to ~3 lines on, or the end of the unit
-        candidates = cursor_positions(text)
-        first = bisect.bisect_right(candidates, start)
-        last = bisect.bisect_right(candidates, start + 200)
-        end = rng.choice(candidates[first:last]) if last > first else len(text)
+        first = bisect.bisect_right(boundaries, start)
+        last = bisect.bisect_right(boundaries, start + 200)
+        end = rng.choice(boundaries[first:last]) if last > first else len(text)
     return text[:start], text[start:end], text[end:]
 
 

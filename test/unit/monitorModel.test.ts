@@ -55,7 +55,7 @@ describe('completion model (models/completion, int8 ONNX)', () => {
   it("matches torch's logits for the export's parity prompt", async () => {
     const parity = JSON.parse(readFileSync(join(MODEL, 'parity.json'), 'utf8')) as { promptIds: number[]; greedyIds: number[]; logits: number[]; prompt: string; suffix: string };
     const rebuilt = fimPromptIds({ prefix: parity.prompt, suffix: parity.suffix }, model.tokenizer, model.tokenizer.specials,
-      { contextTokens: model.config.contextTokens, completionTokens: 32, suffixShare: 0.25 }, model.config.fimOrder ?? 'psm');
+      { contextTokens: model.config.contextTokens, completionTokens: 32, suffixShare: 0.25 }, model.config.fimOrder);
     assert.deepEqual(rebuilt, parity.promptIds, "the same prompt layout and tokenization as Python's export");
     const stream = await model.start(parity.promptIds);
     assert.equal(stream.logits.length, model.config.vocabSize);
@@ -159,7 +159,7 @@ describe('completion model (models/completion, int8 ONNX)', () => {
 });
 
 describe('completion model loading', () => {
-  it('names the file and the cause for a missing or wrong config, and refuses an unknown prompt order', async (t) => {
+  it("names the file and the cause for a missing or wrong config, refuses an unknown prompt order, reads a missing one as psm", async (t) => {
     const folder = temporaryFolder(t);
     await assert.rejects(CompletionModel.load(folder), /no completion model in .* \(config\.json missing\)/);
     const config = JSON.parse(readFileSync(join(MODEL, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -168,6 +168,13 @@ describe('completion model loading', () => {
     await assert.rejects(CompletionModel.load(folder), /config\.json: not an astrolabe-completion-lm version 1 config/);
     writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, fimOrder: 'msp' }));
     await assert.rejects(CompletionModel.load(folder), /config\.json: fimOrder must be "spm" or "psm", got "msp"/);
+    // A config from before the order was recorded is read as the first models' prefix-suffix-middle.
+    const { fimOrder: _, ...legacy } = config;
+    writeFileSync(join(folder, 'config.json'), JSON.stringify(legacy));
+    copyFileSync(join(MODEL, String(config.onnx)), join(folder, String(config.onnx)));
+    const loaded = await CompletionModel.load(folder);
+    assert.equal(loaded.config.fimOrder, 'psm');
+    await loaded.release();
   });
 });
 

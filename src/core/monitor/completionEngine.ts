@@ -56,7 +56,7 @@ export class CompletionEngine {
     const started = performance.now();
     const { tokenizer, config } = this.model;
     const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, config.contextTokens - 16);
-    const promptIds = fimPromptIds(request, tokenizer, tokenizer.specials, { contextTokens: config.contextTokens, completionTokens: maxTokens, suffixShare: DEFAULT_SUFFIX_SHARE }, config.fimOrder ?? 'psm');
+    const promptIds = fimPromptIds(request, tokenizer, tokenizer.specials, { contextTokens: config.contextTokens, completionTokens: maxTokens, suffixShare: DEFAULT_SUFFIX_SHARE }, config.fimOrder);
     const endTokens = [tokenizer.specials.endOfText];
     const monitors = request.useMonitors === false ? [] : this.monitorFactories.map((create) => create(this.analysis, this.trie, endTokens));
     const decoded = await decodeCompletion(this.model, tokenizer, {

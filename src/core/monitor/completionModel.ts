@@ -17,8 +17,8 @@ export interface CompletionModelConfig {
   readonly headDim: number;
   /** Longest sequence (prompt + completion) the model was trained on; prompts are cut to fit. */
   readonly contextTokens: number;
-  /** Prompt layout the model was trained on; absent in the first models' configs, which were `psm`. */
-  readonly fimOrder?: FimOrder;
+  /** Prompt layout the model was trained on; `load` reads a config without one (the first models') as `psm`. */
+  readonly fimOrder: FimOrder;
   readonly onnx: string;
   readonly tokenizer: string;
 }
@@ -52,10 +52,12 @@ export class CompletionModel implements NextTokenModel {
   static async load(folder: string, options: CompletionModelOptions = {}): Promise<CompletionModel> {
     const configPath = join(folder, 'config.json');
     if (!existsSync(configPath)) throw new Error(`no completion model in ${folder} (config.json missing)`);
-    const config = JSON.parse(readFileSync(configPath, 'utf8')) as CompletionModelConfig;
-    if (config.format !== 'astrolabe-completion-lm' || config.version !== 1) throw new Error(`${configPath}: not an astrolabe-completion-lm version 1 config`);
+    const raw = JSON.parse(readFileSync(configPath, 'utf8')) as Omit<CompletionModelConfig, 'fimOrder'> & { fimOrder?: unknown };
+    if (raw.format !== 'astrolabe-completion-lm' || raw.version !== 1) throw new Error(`${configPath}: not an astrolabe-completion-lm version 1 config`);
+    const fimOrder = raw.fimOrder ?? 'psm';
+    if (fimOrder !== 'spm' && fimOrder !== 'psm') throw new Error(`${configPath}: fimOrder must be "spm" or "psm", got ${JSON.stringify(fimOrder)}`);
+    const config: CompletionModelConfig = { ...raw, fimOrder };
     const tokenizer = CompletionTokenizer.fromFile(join(folder, config.tokenizer));
-    if (config.fimOrder !== undefined && config.fimOrder !== 'spm' && config.fimOrder !== 'psm') throw new Error(`${configPath}: fimOrder must be "spm" or "psm", got ${JSON.stringify(config.fimOrder)}`);
     if (tokenizer.vocabularySize !== config.vocabSize) throw new Error(`${configPath}: vocabSize ${config.vocabSize}, tokenizer has ${tokenizer.vocabularySize}`);
     const ort = onnxRuntime();
     const session = await ort.InferenceSession.create(join(folder, config.onnx), {

@@ -33,7 +33,7 @@ interface Encoder {
  * The prefix keeps its end and the suffix its start; characters are cut before encoding so a huge file
  * costs no more than its window (about 4 characters a token at most, checked after encoding).
  */
-export function fimPromptIds(text: CursorText, tokenizer: Encoder, specials: CompletionSpecialTokens, budget: PromptBudget, order: FimOrder = 'psm'): number[] {
+export function fimPromptIds(text: CursorText, tokenizer: Encoder, specials: CompletionSpecialTokens, budget: PromptBudget, order: FimOrder): number[] {
   const available = Math.max(8, budget.contextTokens - budget.completionTokens - 3);
   const suffixBudget = Math.floor(available * budget.suffixShare);
   let suffix = tokenizer.encode(text.suffix.slice(0, suffixBudget * 6));

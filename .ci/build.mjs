@@ -1,6 +1,7 @@
 // Bundles the extension, the CLI and the scan worker with esbuild.
 // onnxruntime-node and usearch stay external: native modules shipped in node_modules (linux-x64 only in the .vsix).
 // typescript too: its language service finds lib.*.d.ts beside its own file, which a bundle would move.
+// pyright is never bundled: its language server runs as a child process from node_modules.
 import { build } from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -12,7 +13,7 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  external: ['vscode', 'onnxruntime-node', 'usearch', 'typescript'],
+  external: ['vscode', 'onnxruntime-node', 'usearch', 'typescript', 'pyright'],
   // web-tree-sitter's ESM build reads import.meta.url at load, which is empty in a CommonJS bundle.
   alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
 };

@@ -21,7 +21,7 @@ const TSCONFIG = {
   exclude: ['src/**/*.prompt-*.ts'],
 };
 
-interface DereferencePrompt {
+export interface DereferencePrompt {
   readonly file: string;
   /** Offset just after the `.`. */
   readonly offset: number;
@@ -32,7 +32,7 @@ interface DereferencePrompt {
   readonly suffix: string;
 }
 
-interface Scored {
+export interface Scored {
   readonly nim: number;
   readonly ism: number;
   readonly pm: number;
@@ -94,13 +94,30 @@ function dereferencesIn(file: string, text: string): DereferencePrompt[] {
   return prompts;
 }
 
-function percentile(values: readonly number[], share: number): number {
+export function percentile(values: readonly number[], share: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
 }
 
-function mean(values: readonly number[]): number {
+export function mean(values: readonly number[]): number {
   return values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
+}
+
+/** The bench's table row for one mode's scores. */
+export function summarizeScores(scores: readonly Scored[]) {
+  return {
+    prompts: scores.length,
+    nim_percent: 100 * mean(scores.map((s) => s.nim)),
+    ism_percent: 100 * mean(scores.map((s) => s.ism)),
+    pm_percent: 100 * mean(scores.map((s) => s.pm)),
+    compile_percent: 100 * mean(scores.map((s) => s.compiles)),
+    latency_p50_ms: median(scores.map((s) => s.latencyMs)),
+    latency_p95_ms: percentile(scores.map((s) => s.latencyMs), 0.95),
+    analysis_p50_ms: median(scores.map((s) => s.analysisMs)),
+    tokens_mean: mean(scores.map((s) => s.tokens)),
+    ms_per_token_p50: median(scores.filter((s) => s.tokens > 0).map((s) => (s.latencyMs - s.analysisMs) / s.tokens)),
+    monitor_triggered_percent: 100 * mean(scores.map((s) => s.triggered)),
+  };
 }
 
 export async function benchCompletion(repoRoot: string, promptCount = Number(process.env.ASTROLABE_COMPLETION_PROMPTS ?? 360), maxTokens = 32): Promise<BenchRow[]> {
@@ -149,21 +166,8 @@ export async function benchCompletion(repoRoot: string, promptCount = Number(pro
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'completion-samples.jsonl'), samples.map((sample) => JSON.stringify(sample)).join('\n') + '\n');
 
-  const summary = (scores: Scored[]) => ({
-    prompts: scores.length,
-    nim_percent: 100 * mean(scores.map((s) => s.nim)),
-    ism_percent: 100 * mean(scores.map((s) => s.ism)),
-    pm_percent: 100 * mean(scores.map((s) => s.pm)),
-    compile_percent: 100 * mean(scores.map((s) => s.compiles)),
-    latency_p50_ms: median(scores.map((s) => s.latencyMs)),
-    latency_p95_ms: percentile(scores.map((s) => s.latencyMs), 0.95),
-    analysis_p50_ms: median(scores.map((s) => s.analysisMs)),
-    tokens_mean: mean(scores.map((s) => s.tokens)),
-    ms_per_token_p50: median(scores.filter((s) => s.tokens > 0).map((s) => (s.latencyMs - s.analysisMs) / s.tokens)),
-    monitor_triggered_percent: 100 * mean(scores.map((s) => s.triggered)),
-  });
-  const withMonitor = summary(results.monitor);
-  const plain = summary(results.plain);
+  const withMonitor = summarizeScores(results.monitor);
+  const plain = summarizeScores(results.plain);
   const rows: BenchRow[] = [
     { bench: 'completion', case: `with monitor (${PACKAGE.split('/').slice(1).join('/')})`, metrics: withMonitor },
     { bench: 'completion', case: 'without monitor', metrics: plain },

@@ -5,6 +5,7 @@ import { benchAstProbe } from './astProbe';
 import { BenchRow, formatTable, writeResults } from './benchTable';
 import { benchCloneDetection, benchClonePoj104 } from './cloneDetection';
 import { benchCompletion } from './completion';
+import { benchCompletionPython } from './completionPython';
 import { benchEncoderParity } from './encoderParity';
 import { benchEncoderQuality } from './encoderQuality';
 import { benchEncoderThroughput } from './encoderThroughput';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     ['clone-detection', async () => (existsSync(join(modelDir, 'config.json')) ? benchCloneDetection(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['clone-poj104', async () => (existsSync(join(modelDir, 'config.json')) ? benchClonePoj104(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['completion', () => benchCompletion(repoRoot)],
+    ['completion-python', () => benchCompletionPython(repoRoot)],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];
   // --results DIR keeps a comparison run (e.g. a random-weights baseline) apart from bench/results.

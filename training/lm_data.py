@@ -197,6 +197,8 @@ def main() -> None:
     summary = {"languages": sorted(languages), "train_units_by_language": dict(sorted(Counter(train_languages).items())),
                "fim_rate": args.fim_rate, "fim_order": args.fim_order, "prompt_shape": shape.__dict__ | {"prompt_tokens": shape.prompt_tokens, "suffix_tokens": shape.suffix_tokens},
                "stride": args.stride, "valid_packages": sorted(valid_packages)}
+    if args.max_units_per_language:
+        summary["max_units_per_language"] = args.max_units_per_language
     for name, texts in (("train", train), ("valid", valid)):
         streams, starts, offset = [], [], 0
         for chunk in range(0, len(texts), 2000):

@@ -1,6 +1,6 @@
 """Write models/completion/MODEL_CARD.md from what the pipeline recorded: the tokenizer, the data
-(lm_data.py's data.json), the training run (summary.json, log.jsonl) and the completion benchmark
-(bench/results/completion.json from `node out/bench/run.js completion`).
+(lm_data.py's data.json), the training run (summary.json, log.jsonl) and the completion benchmarks
+(bench/results/completion.json and completion-python.json from `node out/bench/run.js completion completion-python`).
 
     /usr/bin/python3 training/lm_model_card.py --model models/completion --data DATA/lm-data --run DATA/runs/lm --results bench/results
 """
@@ -23,12 +23,26 @@ def fmt(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+LANGUAGE_NAMES = {"javascript": "JavaScript", "typescript": "TypeScript", "tsx": "TSX", "python": "Python"}
+
+
+def languages_phrase(data: dict) -> str:
+    """The data's languages in words; data made before lm_data.py recorded them was JavaScript/TypeScript."""
+    languages = data.get("languages")
+    if not languages:
+        return "JavaScript/TypeScript"
+    units = data.get("train_units_by_language", {})
+    return ", ".join(f"{LANGUAGE_NAMES.get(name, name)} ({fmt(units[name])} units)" if name in units else LANGUAGE_NAMES.get(name, name)
+                     for name in languages)
+
+
 def data_sentence(data: dict) -> str:
     shape = data.get("prompt_shape")
     if shape is None:  # data made before lm_data.py cut examples to the prompt's budget
-        return (f"Corpus units in JavaScript/TypeScript (`training/corpus/`), FIM rate {data['fim_rate']} (prefix-suffix-middle, whole units "
+        return (f"Corpus units in {languages_phrase(data)} (`training/corpus/`), FIM rate {data['fim_rate']} (prefix-suffix-middle, whole units "
                 "split at two random positions between words).")
-    return (f"Corpus units in JavaScript/TypeScript (`training/corpus/`). {data['fim_rate']:.0%} of them become fill-in-the-middle examples "
+    cap = f", at most {fmt(data['max_units_per_language'])} units per language" if data.get("max_units_per_language") else ""
+    return (f"Corpus units in {languages_phrase(data)} (`training/corpus/`{cap}). {data['fim_rate']:.0%} of them become fill-in-the-middle examples "
             f"({'suffix-prefix-middle' if data.get('fim_order') == 'spm' else 'prefix-suffix-middle'}) cut like an editor's prompt: the cursor between words ({shape['dereference_share']:.0%} of them right after "
             f"a member-access dot), the middle to the end of the cursor's line ({shape['line_share']:.0%}) or a short way on, the prefix's last "
             f"and the suffix's first tokens within the prompt's {shape['prompt_tokens']} (suffix at most {shape['suffix_tokens']}); training "
@@ -37,14 +51,44 @@ def data_sentence(data: dict) -> str:
 
 
 def init_note(summary: dict) -> str:
-    """`, after N steps of RUN` for a run started from another's weights (lm_train.py --init)."""
+    """`, after N steps of RUN (itself after ...)` for a run started from another's weights (lm_train.py --init)."""
     if "init" not in summary:
         return ""
-    earlier = Path(summary["init"]) / "summary.json"
-    if not earlier.exists():
-        return f", from the weights of {Path(summary['init']).name}"
-    before = json.loads(earlier.read_text())
-    return f", after {fmt(before['step'])} steps ({before['minutes']:.0f} min) of {Path(summary['init']).name} on the earlier data (whole units cut at random)"
+    earlier_run = Path(summary["init"])
+    if not (earlier_run / "summary.json").exists():
+        return f", from the weights of {earlier_run.name}"
+    before = json.loads((earlier_run / "summary.json").read_text())
+    config = earlier_run / "config.json"
+    # Runs from before lm_train.py recorded the prompt order trained on whole units cut at random.
+    whole_units = config.exists() and "fim_order" not in json.loads(config.read_text())
+    data = " on the earlier data (whole units cut at random)" if whole_units else ""
+    deeper = init_note(before)
+    return f", after {fmt(before['step'])} steps ({before['minutes']:.0f} min) of {earlier_run.name}{data}" + (f" ({deeper[2:]})" if deeper else "")
+
+
+BENCHES = [
+    ("completion", ["Prompts at each `.` inside a method of @azure/msal-common's TypeScript sources (files with no diagnostics;",
+                    "not in the training corpus), completion to the end of the line, greedy, at most 32 tokens, with the TypeScript",
+                    "language service as the static analysis. NIM: the first identifier equals the true next identifier; ISM: share",
+                    "of the true line's identifiers matched as a prefix; PM: the same over lexemes; compilation: no TypeScript",
+                    "diagnostics in the completed file."]),
+    ("completion-python", ["The same on Python: prompts at each `.` inside a method of mypy 1.0.1's sources (Debian's python3-mypy, typed",
+                           "throughout, not in the training corpus; files up to 2,500 lines), with pyright's language server as the static",
+                           "analysis; compilation: no more pyright errors in the completed file than in the original."]),
+]
+
+
+def bench_section(name: str, about: list[str], bench: dict) -> list[str]:
+    rows = [["case", "metric", "value", "bar"]]
+    for row in bench["rows"]:
+        for metric, value in row["metrics"].items():
+            bar = ""
+            if row.get("bar", {}).get("metric") == metric:
+                limit = f">= {row['bar']['atLeast']}" if "atLeast" in row["bar"] else f"<= {row['bar']['atMost']}"
+                bar = f"{limit}: {'met' if row['meetsBar'] else 'MISSED'}"
+            rows.append([row["case"], metric, fmt(value), bar])
+    return [f"## Dereference benchmark (`node out/bench/run.js {name}`)", "", *about, "", table(rows), "",
+            f"Measured {bench['date'][:10]} on {bench['machine']['cpus']} CPU cores.", ""]
 
 
 def main() -> None:
@@ -59,8 +103,6 @@ def main() -> None:
     summary = json.loads((args.run / "summary.json").read_text())
     log = [json.loads(line) for line in (args.run / "log.jsonl").read_text().splitlines() if line.strip()]
     curve = [record for record in log if "valid_loss" in record]
-    bench_path = args.results / "completion.json"
-    bench = json.loads(bench_path.read_text()) if bench_path.exists() else None
     params = config["vocabSize"] * config["hiddenSize"] + config["maxPositions"] * config["hiddenSize"] + config["layers"] * 12 * config["hiddenSize"] ** 2
     onnx_bytes = (args.model / config["onnx"]).stat().st_size
 
@@ -68,7 +110,7 @@ def main() -> None:
         f"# {config['modelId']}",
         "",
         "Astrolabe's code completion model (issue 7, monitor-guided decoding): a small GPT-style causal LM",
-        "trained here from scratch on the corpus's JavaScript/TypeScript units, with fill-in-the-middle, run by",
+        f"trained here from scratch on the corpus's {', '.join(LANGUAGE_NAMES.get(name, name) for name in data.get('languages', ['javascript', 'typescript']) if name != 'tsx')} units, with fill-in-the-middle, run by",
         "onnxruntime-node in int8 with a key/value cache. Made by `training/lm_*.py` (training/README.md).",
         "",
         "## Model",
@@ -100,26 +142,19 @@ def main() -> None:
         "Validation loss during training: " + ", ".join(f"step {r['step']}: {r['valid_loss']:.3f}" for r in curve) + ".",
         "",
     ]
-    if bench:
-        lines += ["## Dereference benchmark (`node out/bench/run.js completion`)", "",
-                  "Prompts at each `.` inside a method of @azure/msal-common's TypeScript sources (files with no diagnostics;",
-                  "not in the training corpus), completion to the end of the line, greedy, at most 32 tokens. NIM: the first",
-                  "identifier equals the true next identifier; ISM: share of the true line's identifiers matched as a prefix;",
-                  "PM: the same over lexemes; compilation: no TypeScript diagnostics in the completed file.", ""]
-        rows = [["case", "metric", "value", "bar"]]
-        for row in bench["rows"]:
-            for metric, value in row["metrics"].items():
-                bar = ""
-                if row.get("bar", {}).get("metric") == metric:
-                    limit = f">= {row['bar']['atLeast']}" if "atLeast" in row["bar"] else f"<= {row['bar']['atMost']}"
-                    bar = f"{limit}: {'met' if row['meetsBar'] else 'MISSED'}"
-                rows.append([row["case"], metric, fmt(value), bar])
-        lines += [table(rows), "", f"Measured {bench['date'][:10]} on {bench['machine']['cpus']} CPU cores shared with other training runs (latency is inflated by that load).", ""]
+    for name, about in BENCHES:
+        path = args.results / f"{name}.json"
+        if path.exists():
+            lines += bench_section(name, about, json.loads(path.read_text()))
     lines += ["## Limits", "",
-              "- Trained for minutes on two shared CPU cores: the model knows common JS/TS tokens and little else. Its plain",
+              "- Trained for minutes on two shared CPU cores: the model knows common tokens and little else. Its plain",
               "  completions are rarely right; the monitor makes the next identifier legal, not likely. More training",
               "  (`--minutes` raised, the same command resumes) or a GPU run is the first lever.",
-              "- JavaScript/TypeScript only so far; other languages need their corpus units added in lm_data.py.",
+              *(["- Python was added after JavaScript/TypeScript (the run continues the JS/TS model's weights on the mixed data);",
+                 "  the tokenizer was trained on JS/TS units only, so Python text takes more tokens and the 256-token window",
+                 "  shows less of a Python file. Go, Java, Rust and C/C++ are not trained yet (lm_data.py --languages)."]
+                if "python" in data.get("languages", []) else
+                ["- JavaScript/TypeScript only so far; other languages need their corpus units added in lm_data.py."]),
               "- FIM examples are cut like the editor's prompts and laid out suffix-prefix-middle (lm_data.py). The",
               "  model before was trained on whole units cut at random, prefix-suffix-middle, on windows at random",
               "  offsets: it answered `obj.` with `.` or `) {` and, unguided, almost never wrote a member (NIM 0.3%).",

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { CompletionModel, defaultCompletionModelDir } from '../core/monitor/completionModel';
 import { Completion, CompletionEngine, DEFAULT_MAX_TOKENS } from '../core/monitor/completionEngine';
 import { StopRule, STOP_RULES } from '../core/monitor/stopRules';
-import { TypeScriptAnalysis } from '../core/monitor/typeScriptAnalysis';
+import { HeadlessAnalysis } from '../core/monitor/headlessAnalysis';
 import { positiveInt, UsageError } from './commandLine';
 
 interface CompleteFlags {
@@ -73,8 +73,10 @@ export function registerCompleteCommand(program: Command, scriptDir: string): vo
       const model = await CompletionModel.load(flags.model ? resolve(flags.model) : defaultCompletionModelDir(scriptDir), { threads: flags.threads });
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+      // TypeScript's language service for TS/JS, pyright's language server for Python.
+      const analysis = new HeadlessAnalysis();
       try {
-        const engine = new CompletionEngine(model, new TypeScriptAnalysis());
+        const engine = new CompletionEngine(model, analysis);
         const options = { maxTokens: flags.maxTokens, stop: flags.stop, useMonitors: flags.monitor };
         if (flags.prompts) {
           await completeBatch(engine, resolve(flags.prompts), options, abort.signal);
@@ -90,6 +92,7 @@ export function registerCompleteCommand(program: Command, scriptDir: string): vo
         if (flags.json) process.stdout.write(`${JSON.stringify({ completion: completion.text, latency_ms: Math.round(completion.latencyMs * 10) / 10, monitor_triggered: completion.monitorTriggered, tokens: completion.tokens, stopped_by: completion.stoppedBy, events: completion.events })}\n`);
         else process.stdout.write(`${completion.text}\n`);
       } finally {
+        await analysis.close();
         await model.release();
       }
     });

@@ -24,6 +24,6 @@ export interface AstrolabeApi {
   searchResultsTree(): Promise<ViewNode[]>;
   /** The Clones view as plain labels: classes, each with its instances. */
   clonesTree(): ViewNode[];
-  /** The last inline completion suggested: its text, whether a monitor constrained it, and what it allowed. */
-  lastCompletion(): { text: string; monitorTriggered: boolean; legal: string[] } | undefined;
+  /** The last inline completion suggested: its file, its text, whether a monitor constrained it, and what it allowed. */
+  lastCompletion(): { file: string; text: string; monitorTriggered: boolean; legal: string[] } | undefined;
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { syntaxOf } from '../core/monitor/codeSyntax';
 import { Completion, CompletionEngine } from '../core/monitor/completionEngine';
 import { CompletionModel } from '../core/monitor/completionModel';
 import { documentName, EditorAnalysis } from './editorAnalysis';
@@ -51,12 +52,13 @@ export class InlineCompletions implements vscode.InlineCompletionItemProvider, v
       deadline = setTimeout(() => abort.abort(), settings.get<number>('maxLatencyMs', 1000));
       const text = document.getText();
       const offset = document.offsetAt(position);
-      const completion = await engine.complete({ fileName: documentName(document), prefix: text.slice(0, offset), suffix: text.slice(offset) }, abort.signal);
+      const fileName = documentName(document);
+      const completion = await engine.complete({ fileName, prefix: text.slice(0, offset), suffix: text.slice(offset), syntax: syntaxOf(fileName, document.languageId) }, abort.signal);
       if (completion.stoppedBy === 'cancelled') {
         this.log.trace(`completion cancelled or over its time limit after ${completion.latencyMs.toFixed(0)} ms`);
         return [];
       }
-      this.last = { file: documentName(document), position, completion };
+      this.last = { file: fileName, position, completion };
       this.log.trace(`completion ${JSON.stringify(completion.text)} in ${completion.latencyMs.toFixed(0)} ms${completion.monitorTriggered ? ', constrained by a monitor' : ''}`);
       if (token.isCancellationRequested || !completion.text.trim()) return [];
       return [new vscode.InlineCompletionItem(completion.text, new vscode.Range(position, position))];

@@ -47,9 +47,9 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search, clones, clonesView, probe, completions }),
     probe,
     completions,
-    // The completion model is trained on JavaScript and TypeScript first: it answers there.
+    // The languages the completion model was trained on.
     vscode.languages.registerInlineCompletionItemProvider(
-      ['javascript', 'typescript', 'javascriptreact', 'typescriptreact'].flatMap((language) => [{ language, scheme: 'file' }, { language, scheme: 'untitled' }]),
+      ['javascript', 'typescript', 'javascriptreact', 'typescriptreact', 'python'].flatMap((language) => [{ language, scheme: 'file' }, { language, scheme: 'untitled' }]),
       completions,
     ),
     search,
@@ -81,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     whenIndexed: () => search.whenIndexed(),
     searchResultsTree: () => results.render(),
     clonesTree: () => clonesView.render(),
-    lastCompletion: () => completions.lastCompletion && { text: completions.lastCompletion.completion.text, monitorTriggered: completions.lastCompletion.completion.monitorTriggered, legal: completions.lastCompletion.completion.events.flatMap((event) => event.legal) },
+    lastCompletion: () => completions.lastCompletion && { file: completions.lastCompletion.file, text: completions.lastCompletion.completion.text, monitorTriggered: completions.lastCompletion.completion.monitorTriggered, legal: completions.lastCompletion.completion.events.flatMap((event) => event.legal) },
   };
 }
 

@@ -56,6 +56,17 @@ describe('astrolabe complete', () => {
     assert.match(run.stderr, /dereference: line 4: after '\.', only the 4 members static analysis lists: area, circumference, radius, scaledBy/);
   });
 
+  it('completes Python with pyright as the static analysis, and exits when done', () => {
+    // Line 20 is "    bigger = circle.scaled_by(2)": column 21 is just after the dot.
+    const shapes = join(FIXTURES, 'monitor', 'python', 'shapes.py');
+    const run = astrolabe('complete', `${shapes}:20:21`, '--json', '--max-tokens', '16');
+    assert.equal(run.status, 0, run.stderr);
+    const answer = JSON.parse(run.stdout) as { completion: string; monitor_triggered: boolean; events: { reason: string; legal: string[] }[] };
+    assert.ok(answer.monitor_triggered);
+    assert.deepEqual(answer.events[0]!.legal.filter((name) => !name.startsWith('__')).sort(), ['area', 'circumference', 'radius', 'scaled_by']);
+    assert.ok(answer.events[0]!.legal.includes(/^\w+/.exec(answer.completion)?.[0] ?? ''), answer.completion);
+  });
+
   it('reports bad input clearly', (t) => {
     assert.equal(astrolabe('complete').status, 2);
     assert.match(astrolabe('complete', `${REPORT}:400:1`).stderr, /no such line and column/);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { C_FAMILY_SYNTAX, PYTHON_SYNTAX, syntaxOf } from '../../src/core/monitor/codeSyntax';
 import { closersForLine, DereferenceMonitor, endsInDereference } from '../../src/core/monitor/dereferenceMonitor';
 import { AnalysisDocument, StaticAnalysis } from '../../src/core/monitor/staticAnalysis';
 import { VocabularyTrie } from '../../src/core/monitor/vocabularyTrie';
@@ -30,6 +31,16 @@ describe('endsInDereference (pre)', () => {
   it('does not trigger on spreads, numbers, comments, strings and a dot alone', () => {
     for (const text of ['[...', 'x = 12.', '// see circle.', 'const s = "circle.', 'const s = `circle.', 'x\n  .', '.', 'a = 1 + .']) assert.ok(!endsInDereference(text), text);
   });
+  it('reads Python comments, strings and floor division as Python does', () => {
+    for (const text of ['total = count // self.', 'print(`x`, os.path.', 'self.items[0].']) assert.ok(endsInDereference(text, PYTHON_SYNTAX), text);
+    for (const text of ['# see circle.', "name = 'circle.", 'x = 1.']) assert.ok(!endsInDereference(text, PYTHON_SYNTAX), text);
+    assert.ok(!endsInDereference('total = count // self.', C_FAMILY_SYNTAX), 'in JavaScript // starts a comment');
+  });
+  it('picks the syntax from the file name', () => {
+    assert.equal(syntaxOf('/p/app.py'), PYTHON_SYNTAX);
+    assert.equal(syntaxOf('/p/stubs.pyi'), PYTHON_SYNTAX);
+    assert.equal(syntaxOf('/p/app.ts'), C_FAMILY_SYNTAX);
+  });
 });
 
 describe('closersForLine', () => {
@@ -38,12 +49,13 @@ describe('closersForLine', () => {
     assert.equal(closersForLine('const s = `area ${circle.'), '}`');
     assert.equal(closersForLine('if (a(b) && "(" + c.'), ')');
     assert.equal(closersForLine('x.'), '');
+    assert.equal(closersForLine('print(f"{a}", `b`, [c.', PYTHON_SYNTAX), '])', 'a backtick opens nothing in Python');
   });
 });
 
 describe('DereferenceMonitor', () => {
   const trie = new VocabularyTrie(VOCABULARY);
-  const text = (generated: string) => ({ fileName: '/p/a.ts', prefix: 'const c = circle', generated, suffix: '\nnext();\n' });
+  const text = (generated: string) => ({ fileName: '/p/a.ts', prefix: 'const c = circle', generated, suffix: '\nnext();\n', syntax: C_FAMILY_SYNTAX });
 
   it('runs pre, a_phi, maskgen and update as a state machine', async () => {
     const analysis = new TableAnalysis(['area', 'radius']);
@@ -79,7 +91,7 @@ describe('DereferenceMonitor', () => {
   it('passes the unclosed brackets of the line to the analysis, closed', async () => {
     const analysis = new TableAnalysis(['area']);
     const monitor = new DereferenceMonitor(analysis, trie, [END]);
-    await monitor.analyze({ fileName: '/p/a.ts', prefix: 'total(sum(circle.', generated: '', suffix: '\n' });
+    await monitor.analyze({ fileName: '/p/a.ts', prefix: 'total(sum(circle.', generated: '', suffix: '\n', syntax: C_FAMILY_SYNTAX });
     assert.equal(analysis.asked[0]!.text, 'total(sum(circle.))\n');
   });
 });

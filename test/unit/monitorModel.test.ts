@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { C_FAMILY_SYNTAX, PYTHON_SYNTAX } from '../../src/core/monitor/codeSyntax';
 import { CompletionEngine } from '../../src/core/monitor/completionEngine';
 import { CompletionModel } from '../../src/core/monitor/completionModel';
 import { decodeCompletion } from '../../src/core/monitor/decodeCompletion';
 import { fimPromptIds } from '../../src/core/monitor/fimPrompt';
+import { PyrightAnalysis } from '../../src/core/monitor/pyrightAnalysis';
 import { StaticAnalysis } from '../../src/core/monitor/staticAnalysis';
 import { stopLength } from '../../src/core/monitor/stopRules';
 import { TypeScriptAnalysis } from '../../src/core/monitor/typeScriptAnalysis';
@@ -17,6 +19,7 @@ const REPO = join(__dirname, '..', '..', '..');
 const MODEL = join(REPO, 'models', 'completion');
 const REPORT = join(FIXTURES, 'monitor', 'project', 'src', 'report.ts');
 const MEMBERS = ['area', 'circumference', 'radius', 'scaledBy'];
+const SHAPES = join(FIXTURES, 'monitor', 'python', 'shapes.py');
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;
@@ -37,10 +40,10 @@ function argmax(values: ArrayLike<number>): number {
 }
 
 /** The fixture cut at `circle.` on the line with `needle`, the rest of that line removed (as the benchmark does). */
-function cursorAt(needle: string): { fileName: string; prefix: string; suffix: string } {
-  const text = readFileSync(REPORT, 'utf8');
+function cursorAt(needle: string, fileName = REPORT): { fileName: string; prefix: string; suffix: string } {
+  const text = readFileSync(fileName, 'utf8');
   const offset = text.indexOf(needle) + needle.indexOf('.') + 1;
-  return { fileName: REPORT, prefix: text.slice(0, offset), suffix: text.slice(text.indexOf('\n', offset)) };
+  return { fileName, prefix: text.slice(0, offset), suffix: text.slice(text.indexOf('\n', offset)) };
 }
 
 describe('completion model (models/completion, int8 ONNX)', () => {
@@ -120,6 +123,17 @@ describe('completion model (models/completion, int8 ONNX)', () => {
       }
     });
 
+    it("with pyright's language server, writes a real member of a Python receiver", async (t) => {
+      const pyright = new PyrightAnalysis();
+      t.after(() => pyright.close());
+      const python = new CompletionEngine(model, pyright);
+      const completion = await python.complete({ ...cursorAt('bigger = circle.scaled_by', SHAPES), maxTokens: 16 });
+      assert.ok(completion.monitorTriggered);
+      assert.ok(completion.events[0]!.legal.includes('scaled_by'), completion.events[0]!.reason);
+      const identifier = /^\w+/.exec(completion.text)?.[0];
+      assert.ok(identifier && ['area', 'circumference', 'radius', 'scaled_by'].includes(identifier), JSON.stringify(completion.text));
+    });
+
     it('respects the token budget, the stop rule and --no-monitor', async () => {
       const budget = await engine.complete({ ...cursorAt('circle.scaledBy'), maxTokens: 3, stop: 'block' });
       assert.ok(budget.tokens <= 3);
@@ -150,7 +164,7 @@ describe('completion model (models/completion, int8 ONNX)', () => {
     it('decodes through the narrow model port (greedy equals the first sampled step at temperature 0)', async () => {
       const { prefix, suffix } = cursorAt('circle.scaledBy');
       const promptIds = fimPromptIds({ prefix, suffix }, model.tokenizer, model.tokenizer.specials, { contextTokens: model.config.contextTokens, completionTokens: 8, suffixShare: 0.25 }, model.config.fimOrder);
-      const request = { fileName: REPORT, prefix, suffix, promptIds, maxTokens: 8, stop: 'line' as const, monitors: [] };
+      const request = { fileName: REPORT, prefix, suffix, syntax: C_FAMILY_SYNTAX, promptIds, maxTokens: 8, stop: 'line' as const, monitors: [] };
       const greedy = await decodeCompletion(model, model.tokenizer, request);
       const zero = await decodeCompletion(model, model.tokenizer, { ...request, sampling: { temperature: 0, topK: 5, random: seededRandom(1) } });
       assert.deepEqual(zero.tokens, greedy.tokens);
@@ -187,5 +201,14 @@ describe('stop rules', () => {
     assert.equal(stopLength('area())\nnext()', 'statement'), 'area())'.length);
     assert.equal(stopLength('a();\n  b();\n}\nafter', 'block'), 'a();\n  b();\n'.length);
     assert.equal(stopLength('"}" + x;\n\nlater', 'block'), '"}" + x;'.length);
+    assert.equal(stopLength('a(); // don\'t\nb();\n}', 'block'), 'a(); // don\'t\nb();\n'.length, 'a quote in a comment opens no string');
+  });
+  it('end a Python block at a dedent below the cursor line, and read # comments', () => {
+    const python = (cursorLine: string) => ({ syntax: PYTHON_SYNTAX, cursorLine });
+    const body = 'x = 1\n        if x:\n            y = x\n        z = 2\n    return z';
+    assert.equal(stopLength(body, 'block', python('        ')), body.indexOf('\n    return'));
+    assert.equal(stopLength('x = 1\n    ', 'block', python('        ')), undefined, 'not judged while the next line is only indentation');
+    assert.equal(stopLength('total = a // b  # `why\nnext()', 'statement', python('    ')), 'total = a // b  # `why'.length);
+    assert.equal(stopLength('items = [a,\n  b]\nnext', 'statement', python('')), 'items = [a,\n  b]'.length);
   });
 });

@@ -1,3 +1,4 @@
+import { CodeSyntax, syntaxOf } from './codeSyntax';
 import { CompletionModel } from './completionModel';
 import { decodeCompletion, StopReason } from './decodeCompletion';
 import { DereferenceMonitor } from './dereferenceMonitor';
@@ -14,6 +15,8 @@ export interface CompletionRequest {
   /** The file's text before and after the cursor. */
   readonly prefix: string;
   readonly suffix: string;
+  /** The file's language conventions; by default from the file name (an unsaved editor buffer has none). */
+  readonly syntax?: CodeSyntax;
   readonly maxTokens?: number;
   readonly stop?: StopRule;
   /** false: plain decoding, no monitor (the baseline). */
@@ -60,7 +63,7 @@ export class CompletionEngine {
     const endTokens = [tokenizer.specials.endOfText];
     const monitors = request.useMonitors === false ? [] : this.monitorFactories.map((create) => create(this.analysis, this.trie, endTokens));
     const decoded = await decodeCompletion(this.model, tokenizer, {
-      fileName: request.fileName, prefix: request.prefix, suffix: request.suffix, promptIds, maxTokens,
+      fileName: request.fileName, prefix: request.prefix, suffix: request.suffix, syntax: request.syntax ?? syntaxOf(request.fileName), promptIds, maxTokens,
       stop: request.stop ?? 'line', monitors, sampling: request.sampling, signal,
     });
     return {

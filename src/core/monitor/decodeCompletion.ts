@@ -1,3 +1,4 @@
+import { CodeSyntax } from './codeSyntax';
 import { NextTokenModel } from './completionModel';
 import { Monitor, MonitorEvent } from './monitor';
 import { StopRule, stopLength } from './stopRules';
@@ -9,6 +10,7 @@ export interface DecodingRequest {
   readonly fileName: string;
   readonly prefix: string;
   readonly suffix: string;
+  readonly syntax: CodeSyntax;
   readonly promptIds: readonly number[];
   readonly maxTokens: number;
   readonly stop: StopRule;
@@ -46,11 +48,12 @@ export async function decodeCompletion(model: NextTokenModel, tokenizer: TokenTe
   let triggered = false;
   let stoppedBy: StopReason = 'token-budget';
   let analysisMs = 0;
+  const stopContext = { syntax: request.syntax, cursorLine: request.prefix.slice(request.prefix.lastIndexOf('\n') + 1) };
   const events = (): MonitorEvent[] => monitors.flatMap((monitor) => monitor.events);
   if (signal?.aborted) return { text, tokens, stoppedBy: 'cancelled', monitorTriggered: false, events: [], analysisMs };
   /** pre, then a_phi where it fires: before every token. */
   const consultMonitors = async (): Promise<void> => {
-    const state = { fileName: request.fileName, prefix: request.prefix, generated: text, suffix: request.suffix };
+    const state = { fileName: request.fileName, prefix: request.prefix, generated: text, suffix: request.suffix, syntax: request.syntax };
     for (const monitor of monitors) {
       if (!monitor.pre(state)) continue;
       triggered = true;
@@ -78,7 +81,7 @@ export async function decodeCompletion(model: NextTokenModel, tokenizer: TokenTe
     const tokenText = next.startsWith(text) ? next.slice(text.length) : next;
     text = next;
     for (const monitor of monitors) monitor.update(tokenText);
-    const keep = stopLength(text, request.stop);
+    const keep = stopLength(text, request.stop, stopContext);
     if (keep !== undefined) {
       text = text.slice(0, keep);
       stoppedBy = 'stop-rule';

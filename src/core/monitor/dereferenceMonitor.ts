@@ -1,3 +1,4 @@
+import { C_FAMILY_SYNTAX, CodeSyntax } from './codeSyntax';
 import { DecodingText, Monitor, MonitorEvent } from './monitor';
 import { StaticAnalysis } from './staticAnalysis';
 import { continuesIdentifier, TokenMask, VocabularyTrie } from './vocabularyTrie';
@@ -10,7 +11,7 @@ const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
  * or `]`), not a spread, a number's decimal point, or inside a
  * line comment or string on the current line.
  */
-export function endsInDereference(text: string): boolean {
+export function endsInDereference(text: string, syntax: CodeSyntax = C_FAMILY_SYNTAX): boolean {
   if (!text.endsWith('.')) return false;
   let end = text.length - 1;
   if (text[end - 1] === '?') end--;
@@ -18,7 +19,7 @@ export function endsInDereference(text: string): boolean {
   if (before === undefined || !(continuesIdentifier(before) || before === ')' || before === ']')) return false;
   const line = text.slice(text.lastIndexOf('\n') + 1, end);
   if (/(?:^|[^\w$.])\d[\d_]*$/.test(line)) return false; // 12. is a number
-  return !lineContext(line).inCommentOrString;
+  return !lineContext(line, syntax).inCommentOrString;
 }
 
 /**
@@ -26,7 +27,7 @@ export function endsInDereference(text: string): boolean {
  * template literal's `${...}` is code again), and the closers of the brackets, templates and
  * `${` left open on it, innermost first.
  */
-export function lineContext(line: string): { readonly inCommentOrString: boolean; readonly closers: string } {
+export function lineContext(line: string, syntax: CodeSyntax = C_FAMILY_SYNTAX): { readonly inCommentOrString: boolean; readonly closers: string } {
   // The stack holds what closes each open construct: ) ] } for brackets, ` for a template, $} for `${`.
   const stack: string[] = [];
   let quote: string | undefined;
@@ -44,8 +45,8 @@ export function lineContext(line: string): { readonly inCommentOrString: boolean
         index++;
       }
     } else if (char === '"' || char === "'") quote = char;
-    else if (char === '`') stack.push('`');
-    else if (char === '/' && line[index + 1] === '/') return { inCommentOrString: true, closers: '' };
+    else if (char === '`' && syntax.templateLiterals) stack.push('`');
+    else if (line.startsWith(syntax.lineComment, index)) return { inCommentOrString: true, closers: '' };
     else if (CLOSERS[char]) stack.push(CLOSERS[char]!);
     else if (char === ')' || char === ']' || char === '}') {
       if (top === char || (char === '}' && top === '$}')) stack.pop();
@@ -60,8 +61,8 @@ export function lineContext(line: string): { readonly inCommentOrString: boolean
  * cursor's line was cut at the cursor, so its closers are gone: adding them back keeps the expression
  * before the `.` parsed as in the finished code when static analysis reads the document.
  */
-export function closersForLine(text: string): string {
-  return lineContext(text.slice(text.lastIndexOf('\n') + 1)).closers;
+export function closersForLine(text: string, syntax: CodeSyntax = C_FAMILY_SYNTAX): string {
+  return lineContext(text.slice(text.lastIndexOf('\n') + 1), syntax).closers;
 }
 
 type State = { readonly kind: 'idle' } | { readonly kind: 'constraining'; readonly legal: readonly string[]; typed: string };
@@ -80,13 +81,13 @@ export class DereferenceMonitor implements Monitor {
 
   pre(text: DecodingText): boolean {
     const position = text.prefix.length + text.generated.length;
-    return this.state.kind === 'idle' && position !== this.lastTrigger && endsInDereference(text.prefix + text.generated);
+    return this.state.kind === 'idle' && position !== this.lastTrigger && endsInDereference(text.prefix + text.generated, text.syntax);
   }
 
   async analyze(text: DecodingText, signal?: AbortSignal): Promise<void> {
     const before = text.prefix + text.generated;
     this.lastTrigger = before.length;
-    const document = { fileName: text.fileName, text: before + closersForLine(before) + text.suffix, offset: before.length };
+    const document = { fileName: text.fileName, text: before + closersForLine(before, text.syntax) + text.suffix, offset: before.length };
     const names = await this.analysis.memberNames(document, signal);
     const line = before.split('\n').length;
     if (!names || names.length === 0) {

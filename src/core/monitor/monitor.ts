@@ -1,3 +1,4 @@
+import { CodeSyntax } from './codeSyntax';
 import { TokenMask } from './vocabularyTrie';
 
 /** The text around the cursor while decoding: the prompt's prefix, what was generated, the suffix. */
@@ -6,6 +7,7 @@ export interface DecodingText {
   readonly prefix: string;
   readonly generated: string;
   readonly suffix: string;
+  readonly syntax: CodeSyntax;
 }
 
 /** One constraint a monitor applied, kept so the editor can show why a suggestion was constrained. */

@@ -42,7 +42,7 @@ interface AstrolabeApi {
   codeUnitsTree(): Promise<ViewNode[]>;
   whenIndexed(): Promise<void>;
   clonesTree(): ViewNode[];
-  lastCompletion(): { text: string; monitorTriggered: boolean; legal: string[] } | undefined;
+  lastCompletion(): { file: string; text: string; monitorTriggered: boolean; legal: string[] } | undefined;
 }
 
 interface ProbeTree {
@@ -397,34 +397,53 @@ describe('Astrolabe in a real VS Code', function () {
   });
   it('an inline completion after `cart.` names a real member of Cart, checked by the language service', async function () {
     this.timeout(150_000); // the first completion loads the model and starts the TypeScript server
-    const astrolabe = await api();
-    const document = await vscode.workspace.openTextDocument(fixtureUri('src/cart.ts'));
-    const editor = await vscode.window.showTextDocument(document);
-    const line = document.getText().split('\n').findIndex((text) => text.includes('const total = cart.itemCount;'));
-    assert.ok(line > 0, 'the fixture has checkout()');
-    const edit = new vscode.WorkspaceEdit();
-    edit.insert(document.uri, new vscode.Position(line + 1, 0), '  cart.\n');
-    assert.ok(await vscode.workspace.applyEdit(edit), 'applyEdit failed');
-    // The first completion also waits for the TypeScript server to start: a generous limit for this test.
-    const settings = vscode.workspace.getConfiguration('astrolabe');
-    await settings.update('completion.maxLatencyMs', 20_000, vscode.ConfigurationTarget.Global);
-    try {
-      const members = ['addItem', 'removeItem', 'itemCount'];
-      const completion = await poll(async () => {
-        // Moving the cursor off and back makes the editor ask again rather than reuse its last answer.
-        editor.selection = new vscode.Selection(line, 0, line, 0);
-        editor.selection = new vscode.Selection(line + 1, 7, line + 1, 7);
-        await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-        await sleep(1000);
-        return astrolabe.lastCompletion();
-      }, (last) => last !== undefined && last.text.trim().length > 0, 'a non-empty inline completion at cart.', 90_000);
-      assert.ok(completion!.monitorTriggered, `the monitor did not constrain ${JSON.stringify(completion)}`);
-      assert.ok(members.every((member) => completion!.legal.includes(member)), `legal members: ${completion!.legal.join(', ')}`);
-      const identifier = /^[A-Za-z_$][\w$]*/.exec(completion!.text)?.[0];
-      assert.ok(identifier && completion!.legal.includes(identifier), `the completion ${JSON.stringify(completion!.text)} starts with a member of Cart`);
-    } finally {
-      await settings.update('completion.maxLatencyMs', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    }
+    await inlineCompletionAfter('src/cart.ts', 'const total = cart.itemCount;', '  cart.', async (completion) => {
+      assert.ok(completion.monitorTriggered, `the monitor did not constrain ${JSON.stringify(completion)}`);
+      assert.ok(['addItem', 'removeItem', 'itemCount'].every((member) => completion.legal.includes(member)), `legal members: ${completion.legal.join(', ')}`);
+      const identifier = /^[A-Za-z_$][\w$]*/.exec(completion.text)?.[0];
+      assert.ok(identifier && completion.legal.includes(identifier), `the completion ${JSON.stringify(completion.text)} starts with a member of Cart`);
+    });
+  });
+  it('completes Python too: an inline completion after `self.` in a Python file', async function () {
+    this.timeout(150_000);
+    await inlineCompletionAfter('src/geometry.py', 'def area(self):', '        diameter = 2 * self.', async (completion) => {
+      // No Python language server in this VS Code: static analysis knows no members, so the model writes freely.
+      assert.deepStrictEqual(completion.legal, [], JSON.stringify(completion));
+      assert.match(completion.text, /^\w/, `the completion ${JSON.stringify(completion.text)} continues after the dot with a name`);
+    });
   });
 });
+
+type ShownCompletion = NonNullable<ReturnType<AstrolabeApi['lastCompletion']>>;
+
+/**
+ * Inserts `typed` as a new line below the fixture line holding `anchor`, asks for inline completions at
+ * its end until Astrolabe answers there with text, checks that answer, and reverts the file.
+ */
+async function inlineCompletionAfter(file: string, anchor: string, typed: string, check: (completion: ShownCompletion) => Promise<void>): Promise<void> {
+  const astrolabe = await api();
+  const document = await vscode.workspace.openTextDocument(fixtureUri(file));
+  const editor = await vscode.window.showTextDocument(document);
+  const line = document.getText().split('\n').findIndex((text) => text.includes(anchor));
+  assert.ok(line > 0, `${file} has ${anchor}`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(document.uri, new vscode.Position(line + 1, 0), `${typed}\n`);
+  assert.ok(await vscode.workspace.applyEdit(edit), 'applyEdit failed');
+  // The first completion also waits for the model to load and the language server to start: a generous limit.
+  const settings = vscode.workspace.getConfiguration('astrolabe');
+  await settings.update('completion.maxLatencyMs', 20_000, vscode.ConfigurationTarget.Global);
+  try {
+    const completion = await poll(async () => {
+      // Moving the cursor off and back makes the editor ask again rather than reuse its last answer.
+      editor.selection = new vscode.Selection(line, 0, line, 0);
+      editor.selection = new vscode.Selection(line + 1, typed.length, line + 1, typed.length);
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await sleep(1000);
+      return astrolabe.lastCompletion();
+    }, (last) => last !== undefined && last.file.endsWith(file.split('/').pop()!) && last.text.trim().length > 0, `a non-empty inline completion after ${typed.trim()} in ${file}`, 90_000);
+    await check(completion!);
+  } finally {
+    await settings.update('completion.maxLatencyMs', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
+}

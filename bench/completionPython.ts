@@ -1,0 +1,134 @@
+// Monitor-guided completion on real, typed Python written by others: the dereference benchmark of
+// completion.ts on mypy's own sources (Debian's python3-mypy, not in the training corpus), with pyright's
+// language server as the static analysis. At each `.` inside a method: prompt with the file up to the
+// dot (and the file after the dot's line as the suffix), complete to the end of the line, score.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { Node } from 'web-tree-sitter';
+import { PYTHON_SYNTAX } from '../src/core/monitor/codeSyntax';
+import { CompletionEngine } from '../src/core/monitor/completionEngine';
+import { CompletionModel } from '../src/core/monitor/completionModel';
+import { endsInDereference } from '../src/core/monitor/dereferenceMonitor';
+import { PyrightAnalysis } from '../src/core/monitor/pyrightAnalysis';
+import { findGrammarsDir } from '../src/core/parse/grammarsDir';
+import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
+import { BenchRow } from './benchTable';
+import { DereferencePrompt, matchScores, Scored, summarizeScores } from './completion';
+
+/** Pinned: the Debian package whose sources the prompts come from (MIT; mypy type-checks itself). */
+const DEBIAN_PACKAGE = 'python3-mypy=1.0.1-1';
+const PACKAGES = join('usr', 'lib', 'python3', 'dist-packages');
+/** Files longer than this are left out: pyright re-analyses the whole file at every question. */
+const MAX_LINES = 2500;
+
+/** The package's files, unpacked once into the bench cache (apt-get download needs Debian's package lists). */
+function unpackedSources(): string | undefined {
+  const cache = join(process.env.ASTROLABE_BENCH_CACHE ?? join(homedir(), '.cache', 'astrolabe', 'bench'), 'python3-mypy');
+  const sources = join(cache, 'root', PACKAGES, 'mypy');
+  if (existsSync(sources)) return sources;
+  try {
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache, { recursive: true });
+    execFileSync('apt-get', ['download', DEBIAN_PACKAGE], { cwd: cache, stdio: 'ignore' });
+    const deb = readdirSync(cache).find((name) => name.endsWith('.deb'))!;
+    execFileSync('dpkg-deb', ['-x', deb, 'root.partial'], { cwd: cache });
+    // dist-packages is the project root pyright resolves `import mypy.nodes` from.
+    writeFileSync(join(cache, 'root.partial', PACKAGES, 'pyrightconfig.json'), '{}\n');
+    renameSync(join(cache, 'root.partial'), join(cache, 'root'));
+    return sources;
+  } catch (error) {
+    process.stderr.write(`bench: completion-python skipped (could not fetch ${DEBIAN_PACKAGE}: ${error instanceof Error ? error.message : String(error)})\n`);
+    return undefined;
+  }
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.py') && !/[/\\](test|typeshed|dmypy)[/\\]?/.test(entry.parentPath + '/'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** Every `expr.name` inside a method (a function defined in a class) whose dot follows the expression on its line. */
+function dereferencesIn(file: string, text: string, root: Node): DereferencePrompt[] {
+  const prompts: DereferencePrompt[] = [];
+  const visit = (node: Node, inClass: boolean, inMethod: boolean): void => {
+    const method = inMethod || (inClass && node.type === 'function_definition');
+    if (method && node.type === 'attribute') {
+      const name = node.childForFieldName('attribute');
+      const offset = name?.startIndex ?? -1;
+      const lineEnd = text.indexOf('\n', offset);
+      const prefix = text.slice(0, offset);
+      if (name && endsInDereference(prefix, PYTHON_SYNTAX) && lineEnd > offset) {
+        prompts.push({ file, offset, truth: text.slice(offset, lineEnd), prefix, suffix: text.slice(lineEnd) });
+      }
+    }
+    for (const child of node.children) if (child) visit(child, inClass || node.type === 'class_definition', method);
+  };
+  visit(root, false, false);
+  return prompts;
+}
+
+export async function benchCompletionPython(repoRoot: string, promptCount = Number(process.env.ASTROLABE_COMPLETION_PROMPTS ?? 360), maxTokens = 32): Promise<BenchRow[]> {
+  const modelDir = join(repoRoot, 'models', 'completion');
+  if (!existsSync(join(modelDir, 'config.json'))) {
+    process.stderr.write(`bench: completion-python skipped (no model at ${modelDir})\n`);
+    return [];
+  }
+  const sources = unpackedSources();
+  if (!sources) return [];
+  const runtime = await TreeSitterRuntime.create(findGrammarsDir(join(repoRoot, 'dist')));
+  const parser = await runtime.createParser('python');
+  const all: DereferencePrompt[] = [];
+  for (const file of sourceFiles(sources)) {
+    const text = readFileSync(file, 'utf8');
+    if (text.split('\n').length > MAX_LINES) continue;
+    const tree = parser.parse(text);
+    if (tree && !tree.rootNode.hasError) all.push(...dereferencesIn(file, text, tree.rootNode));
+    tree?.delete();
+  }
+  parser.delete();
+  const count = Math.min(promptCount, all.length);
+  const prompts = Array.from({ length: count }, (_, index) => all[Math.floor((index * all.length) / count)]!);
+  process.stderr.write(`completion-python: ${all.length} dereferences in methods of ${DEBIAN_PACKAGE}, ${prompts.length} prompts\n`);
+
+  const analysis = new PyrightAnalysis();
+  const model = await CompletionModel.load(modelDir, { threads: 2 });
+  const engine = new CompletionEngine(model, analysis);
+  const results: Record<'monitor' | 'plain', Scored[]> = { monitor: [], plain: [] };
+  const samples: unknown[] = [];
+  const originalErrors = new Map<string, number>();
+  try {
+    // The first question starts pyright and reads the standard library's stubs (seconds): done before timing.
+    await engine.complete({ fileName: prompts[0]!.file, prefix: prompts[0]!.prefix, suffix: prompts[0]!.suffix, maxTokens: 2 });
+    for (const [index, prompt] of prompts.entries()) {
+      const sample: Record<string, unknown> = { file: relative(sources, prompt.file), offset: prompt.offset, truth: prompt.truth };
+      // Compiles: no more pyright errors than the original file has (mypy's code is checked by mypy, not pyright).
+      if (!originalErrors.has(prompt.file)) originalErrors.set(prompt.file, (await analysis.errors(prompt.file, readFileSync(prompt.file, 'utf8'))).length);
+      const original = originalErrors.get(prompt.file)!;
+      for (const mode of ['monitor', 'plain'] as const) {
+        const completion = await engine.complete({ fileName: prompt.file, prefix: prompt.prefix, suffix: prompt.suffix, maxTokens, stop: 'line', useMonitors: mode === 'monitor' });
+        const compiles = (await analysis.errors(prompt.file, prompt.prefix + completion.text + prompt.suffix)).length <= original ? 1 : 0;
+        results[mode].push({ ...matchScores(completion.text, prompt.truth), compiles, latencyMs: completion.latencyMs, analysisMs: completion.analysisMs, tokens: completion.tokens, triggered: completion.monitorTriggered ? 1 : 0 });
+        sample[mode] = completion.text;
+      }
+      samples.push(sample);
+      if ((index + 1) % 50 === 0) process.stderr.write(`completion-python: ${index + 1}/${prompts.length}\n`);
+    }
+  } finally {
+    await analysis.close();
+    await model.release();
+  }
+  const withMonitor = summarizeScores(results.monitor);
+  const plain = summarizeScores(results.plain);
+  return [
+    { bench: 'completion-python', case: 'with monitor (mypy 1.0.1, pyright)', metrics: withMonitor },
+    { bench: 'completion-python', case: 'without monitor', metrics: plain },
+    { bench: 'completion-python', case: 'NIM gain (points)', metrics: { nim_gain: withMonitor.nim_percent - plain.nim_percent }, bar: { metric: 'nim_gain', atLeast: 15 } },
+    { bench: 'completion-python', case: 'compilation gain (points)', metrics: { compile_gain: withMonitor.compile_percent - plain.compile_percent }, bar: { metric: 'compile_gain', atLeast: 0.1 } },
+    { bench: 'completion-python', case: 'in-process latency p50, with monitor', metrics: { latency_p50_ms: withMonitor.latency_p50_ms }, bar: { metric: 'latency_p50_ms', atMost: 150 } },
+    { bench: 'completion-python', case: 'in-process latency p95, with monitor', metrics: { latency_p95_ms: withMonitor.latency_p95_ms }, bar: { metric: 'latency_p95_ms', atMost: 400 } },
+  ];
+}

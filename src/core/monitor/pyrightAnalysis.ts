@@ -1,0 +1,210 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource, createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { syntaxOf } from './codeSyntax';
+import { AnalysisDocument, StaticAnalysis } from './staticAnalysis';
+
+/** Files that mark a Python project's root; the first folder above the file holding one is the root. */
+const ROOT_MARKERS = ['pyrightconfig.json', 'pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
+const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+/** LSP CompletionItemKind.Keyword: keywords are never members. */
+const KEYWORD_KIND = 14;
+
+interface CompletionItem {
+  readonly label: string;
+  readonly kind?: number;
+}
+
+interface Diagnostic {
+  readonly severity?: number;
+  readonly message: string;
+  readonly code?: string | number;
+}
+
+/** LSP DiagnosticSeverity.Error. */
+const ERROR_SEVERITY = 1;
+
+/** Where `offset` is as an LSP position (lines split at \n; characters in UTF-16 units, as JS strings count). */
+function positionAt(text: string, offset: number): { line: number; character: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let index = text.indexOf('\n'); index >= 0 && index < offset; index = text.indexOf('\n', index + 1)) {
+    line++;
+    lineStart = index + 1;
+  }
+  return { line, character: offset - lineStart };
+}
+
+function projectRoot(fileName: string): string {
+  for (let dir = dirname(fileName); ; dir = dirname(dir)) {
+    if (ROOT_MARKERS.some((marker) => existsSync(join(dir, marker)))) return dir;
+    if (dirname(dir) === dir) return dirname(fileName);
+  }
+}
+
+/** One pyright language server for one project root, over LSP on stdio. */
+class PyrightServer {
+  private readonly versions = new Map<string, number>();
+  /** Who waits for a document version's diagnostics (pyright publishes them after analysing a change). */
+  private readonly diagnosticWaiters = new Map<string, (diagnostics: Diagnostic[]) => void>();
+  private exited = false;
+
+  private constructor(private readonly child: ChildProcess, private readonly connection: MessageConnection) {
+    child.once('exit', () => {
+      this.exited = true;
+      connection.dispose();
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  static async start(root: string): Promise<PyrightServer> {
+    const server = require.resolve('pyright/langserver.index.js');
+    const child = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: root });
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    // Pyright asks for settings per section; defaults throughout, only open files analysed.
+    connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) =>
+      params.items.map((item) => (item.section === 'python.analysis' ? { diagnosticMode: 'openFilesOnly', autoImportCompletions: false } : {})));
+    connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest('window/workDoneProgress/create', () => null);
+    const running = new PyrightServer(child, connection);
+    connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; version?: number; diagnostics: Diagnostic[] }) => {
+      const key = `${params.uri}#${params.version}`;
+      running.diagnosticWaiters.get(key)?.(params.diagnostics);
+      running.diagnosticWaiters.delete(key);
+    });
+    connection.listen();
+    const failed = new Promise<never>((_, reject) => {
+      child.once('error', (error) => reject(new Error(`pyright language server (${server}) did not start: ${error.message}`)));
+      child.once('exit', (code) => reject(new Error(`pyright language server (${server}) exited with code ${code} while starting`)));
+    });
+    const rootUri = pathToFileURL(root).href;
+    const initialized = connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri,
+      workspaceFolders: [{ uri: rootUri, name: root }],
+      capabilities: { workspace: { configuration: true }, textDocument: { completion: { completionItem: { snippetSupport: false } }, publishDiagnostics: { versionSupport: true } } },
+    });
+    // Whichever loses the race must not surface later as an unhandled rejection.
+    failed.catch(() => undefined);
+    initialized.catch(() => undefined);
+    try {
+      await Promise.race([failed, initialized]);
+      await connection.sendNotification('initialized', {});
+    } catch (error) {
+      await running.close();
+      throw error;
+    }
+    return running;
+  }
+
+  /** Opens the document with `text`, or replaces its text; returns its URI and new version. */
+  private async setText(fileName: string, text: string): Promise<{ uri: string; version: number }> {
+    const uri = pathToFileURL(fileName).href;
+    const version = (this.versions.get(uri) ?? 0) + 1;
+    this.versions.set(uri, version);
+    if (version === 1) await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version, text } });
+    else await this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    return { uri, version };
+  }
+
+  async members(fileName: string, text: string, offset: number, signal?: AbortSignal): Promise<string[] | undefined> {
+    const { uri } = await this.setText(fileName, text);
+    const cancel = new CancellationTokenSource();
+    const onAbort = (): void => cancel.cancel();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      const answer = await this.connection.sendRequest<CompletionItem[] | { items: CompletionItem[] } | null>(
+        'textDocument/completion', { textDocument: { uri }, position: positionAt(text, offset), context: { triggerKind: 2, triggerCharacter: '.' } }, cancel.token);
+      const items = Array.isArray(answer) ? answer : answer?.items ?? [];
+      return items.filter((item) => item.kind !== KEYWORD_KIND && IDENTIFIER.test(item.label)).map((item) => item.label);
+    } catch (error) {
+      if (signal?.aborted) return undefined;
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      cancel.dispose();
+    }
+  }
+
+  async diagnostics(fileName: string, text: string, timeoutMs: number): Promise<Diagnostic[]> {
+    const uri = pathToFileURL(fileName).href;
+    const key = `${uri}#${(this.versions.get(uri) ?? 0) + 1}`;
+    const published = new Promise<Diagnostic[]>((resolvePublished, reject) => {
+      const timer = setTimeout(() => {
+        this.diagnosticWaiters.delete(key);
+        reject(new Error(`pyright published no diagnostics for ${fileName} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.diagnosticWaiters.set(key, (diagnostics) => {
+        clearTimeout(timer);
+        resolvePublished(diagnostics);
+      });
+    });
+    await this.setText(fileName, text);
+    return published;
+  }
+
+  async close(): Promise<void> {
+    if (!this.exited) {
+      try {
+        await Promise.race([this.connection.sendRequest('shutdown'), new Promise((done) => setTimeout(done, 2000))]);
+        await this.connection.sendNotification('exit');
+      } catch {
+        // Already gone: nothing to shut down.
+      }
+    }
+    this.connection.dispose();
+    this.child.kill();
+  }
+}
+
+/**
+ * Static analysis for Python headless (the CLI, the tests, the benchmarks): the pyright language server
+ * (npm `pyright`, which runs on Node) over LSP on stdio. One server per project root (the nearest
+ * folder above the file with pyrightconfig.json, pyproject.toml, setup.py, setup.cfg or .git), started
+ * on first use and kept, so the standard library's stubs are read once; the file being completed is an
+ * open document whose text is replaced at every question, never written to disk. `close()` stops them.
+ */
+export class PyrightAnalysis implements StaticAnalysis {
+  private readonly servers = new Map<string, Promise<PyrightServer>>();
+
+  async memberNames(document: AnalysisDocument, signal?: AbortSignal): Promise<readonly string[] | undefined> {
+    if (syntaxOf(document.fileName).name !== 'python' || signal?.aborted) return undefined;
+    const fileName = resolve(document.fileName);
+    const server = await this.serverFor(projectRoot(fileName));
+    const names = await server.members(fileName, document.text, document.offset, signal);
+    // An unknown receiver gets no members: leave the model unconstrained.
+    return names && names.length > 0 ? [...new Set(names)] : undefined;
+  }
+
+  /**
+   * Pyright's errors in `fileName` with `text` as its content, as "rule: message" lines (the benchmark's
+   * compile check; warnings and hints are left out).
+   */
+  async errors(fileName: string, text: string, timeoutMs = 60_000): Promise<string[]> {
+    const path = resolve(fileName);
+    const server = await this.serverFor(projectRoot(path));
+    const diagnostics = await server.diagnostics(path, text, timeoutMs);
+    return diagnostics.filter((diagnostic) => diagnostic.severity === ERROR_SEVERITY).map((diagnostic) => `${diagnostic.code ?? 'error'}: ${diagnostic.message}`);
+  }
+
+  private async serverFor(root: string): Promise<PyrightServer> {
+    let server = this.servers.get(root);
+    if (server && !(await server.catch(() => undefined))?.alive) server = undefined;
+    if (!server) {
+      server = PyrightServer.start(root);
+      this.servers.set(root, server);
+    }
+    return server;
+  }
+
+  async close(): Promise<void> {
+    const servers = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(servers.map(async (server) => (await server.catch(() => undefined))?.close()));
+  }
+}

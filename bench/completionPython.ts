@@ -15,7 +15,7 @@ import { PyrightAnalysis } from '../src/core/monitor/pyrightAnalysis';
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
 import { BenchRow } from './benchTable';
-import { DereferencePrompt, matchScores, Scored, summarizeScores } from './completion';
+import { cliLatency, DereferencePrompt, matchScores, Scored, summarizeScores } from './completion';
 
 /** Pinned: the Debian package whose sources the prompts come from (MIT; mypy type-checks itself). */
 const DEBIAN_PACKAGE = 'python3-mypy=1.0.1-1';
@@ -46,7 +46,7 @@ function unpackedSources(): string | undefined {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.py') && !/[/\\](test|typeshed|dmypy)[/\\]?/.test(entry.parentPath + '/'))
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.py') && !entry.name.includes('.prompt-') && !/[/\\](test|typeshed|dmypy)[/\\]/.test(entry.parentPath + '/'))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
 }
@@ -130,5 +130,6 @@ export async function benchCompletionPython(repoRoot: string, promptCount = Numb
     { bench: 'completion-python', case: 'compilation gain (points)', metrics: { compile_gain: withMonitor.compile_percent - plain.compile_percent }, bar: { metric: 'compile_gain', atLeast: 0.1 } },
     { bench: 'completion-python', case: 'in-process latency p50, with monitor', metrics: { latency_p50_ms: withMonitor.latency_p50_ms }, bar: { metric: 'latency_p50_ms', atMost: 150 } },
     { bench: 'completion-python', case: 'in-process latency p95, with monitor', metrics: { latency_p95_ms: withMonitor.latency_p95_ms }, bar: { metric: 'latency_p95_ms', atMost: 400 } },
+    ...cliLatency(repoRoot, sources, prompts, maxTokens, 'completion-python'),
   ];
 }

@@ -168,6 +168,8 @@ class PyrightServer {
  * folder above the file with pyrightconfig.json, pyproject.toml, setup.py, setup.cfg or .git), started
  * on first use and kept, so the standard library's stubs are read once; the file being completed is an
  * open document whose text is replaced at every question, never written to disk. `close()` stops them.
+ * Pyright only reads the project: for import paths it reads a configured venv's folders or asks the
+ * Python interpreter on PATH for its `sys.path`; no project code runs.
  */
 export class PyrightAnalysis implements StaticAnalysis {
   private readonly servers = new Map<string, Promise<PyrightServer>>();

@@ -5,17 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Node } from 'web-tree-sitter';
 import { PYTHON_SYNTAX } from '../src/core/monitor/codeSyntax';
-import { CompletionEngine } from '../src/core/monitor/completionEngine';
-import { CompletionModel } from '../src/core/monitor/completionModel';
 import { endsInDereference } from '../src/core/monitor/dereferenceMonitor';
-import { PyrightAnalysis } from '../src/core/monitor/pyrightAnalysis';
+import { PyrightAnalysis, PyrightError } from '../src/core/monitor/pyrightAnalysis';
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
 import { BenchRow } from './benchTable';
-import { cliLatency, DereferencePrompt, matchScores, Scored, summarizeScores } from './completion';
+import { cliLatency, DereferencePrompt, runDereferenceBench } from './completion';
 
 /** Pinned: the Debian package whose sources the prompts come from (MIT; mypy type-checks itself). */
 const DEBIAN_PACKAGE = 'python3-mypy=1.0.1-1';
@@ -95,41 +93,26 @@ export async function benchCompletionPython(repoRoot: string, promptCount = Numb
   process.stderr.write(`completion-python: ${all.length} dereferences in methods of ${DEBIAN_PACKAGE}, ${prompts.length} prompts\n`);
 
   const analysis = new PyrightAnalysis();
-  const model = await CompletionModel.load(modelDir, { threads: 2 });
-  const engine = new CompletionEngine(model, analysis);
-  const results: Record<'monitor' | 'plain', Scored[]> = { monitor: [], plain: [] };
-  const samples: unknown[] = [];
-  const originalErrors = new Map<string, number>();
+  const originalErrors = new Map<string, PyrightError[]>();
   try {
-    // The first question starts pyright and reads the standard library's stubs (seconds): done before timing.
-    await engine.complete({ fileName: prompts[0]!.file, prefix: prompts[0]!.prefix, suffix: prompts[0]!.suffix, maxTokens: 2 });
-    for (const [index, prompt] of prompts.entries()) {
-      const sample: Record<string, unknown> = { file: relative(sources, prompt.file), offset: prompt.offset, truth: prompt.truth };
-      // Compiles: no more pyright errors than the original file has (mypy's code is checked by mypy, not pyright).
-      if (!originalErrors.has(prompt.file)) originalErrors.set(prompt.file, (await analysis.errors(prompt.file, readFileSync(prompt.file, 'utf8'))).length);
-      const original = originalErrors.get(prompt.file)!;
-      for (const mode of ['monitor', 'plain'] as const) {
-        const completion = await engine.complete({ fileName: prompt.file, prefix: prompt.prefix, suffix: prompt.suffix, maxTokens, stop: 'line', useMonitors: mode === 'monitor' });
-        const compiles = (await analysis.errors(prompt.file, prompt.prefix + completion.text + prompt.suffix)).length <= original ? 1 : 0;
-        results[mode].push({ ...matchScores(completion.text, prompt.truth), compiles, latencyMs: completion.latencyMs, analysisMs: completion.analysisMs, tokens: completion.tokens, triggered: completion.monitorTriggered ? 1 : 0 });
-        sample[mode] = completion.text;
-      }
-      samples.push(sample);
-      if ((index + 1) % 50 === 0) process.stderr.write(`completion-python: ${index + 1}/${prompts.length}\n`);
-    }
+    const run = await runDereferenceBench({
+      bench: 'completion-python', modelDir, analysis, prompts, maxTokens, sourceRoot: sources,
+      // mypy's code is checked by mypy, not pyright: a file may have pyright errors already. Compiles: no more
+      // errors on the completed line than it had, and no more in the file (a broken line breaks what follows).
+      compiles: async (prompt, completion) => {
+        if (!originalErrors.has(prompt.file)) originalErrors.set(prompt.file, await analysis.errors(prompt.file, readFileSync(prompt.file, 'utf8')));
+        const original = originalErrors.get(prompt.file)!;
+        const completed = await analysis.errors(prompt.file, prompt.prefix + completion + prompt.suffix);
+        const line = prompt.prefix.split('\n').length - 1;
+        const onLine = (errors: readonly PyrightError[]) => errors.filter((error) => error.line === line).length;
+        return onLine(completed) <= onLine(original) && completed.length <= original.length;
+      },
+    });
+    const resultsDir = join(repoRoot, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'completion-python-samples.jsonl'), run.samples.map((sample) => JSON.stringify(sample)).join('\n') + '\n');
+    return [...run.rows('mypy 1.0.1, pyright'), ...cliLatency(repoRoot, sources, prompts, maxTokens, 'completion-python')];
   } finally {
     await analysis.close();
-    await model.release();
   }
-  const withMonitor = summarizeScores(results.monitor);
-  const plain = summarizeScores(results.plain);
-  return [
-    { bench: 'completion-python', case: 'with monitor (mypy 1.0.1, pyright)', metrics: withMonitor },
-    { bench: 'completion-python', case: 'without monitor', metrics: plain },
-    { bench: 'completion-python', case: 'NIM gain (points)', metrics: { nim_gain: withMonitor.nim_percent - plain.nim_percent }, bar: { metric: 'nim_gain', atLeast: 15 } },
-    { bench: 'completion-python', case: 'compilation gain (points)', metrics: { compile_gain: withMonitor.compile_percent - plain.compile_percent }, bar: { metric: 'compile_gain', atLeast: 0.1 } },
-    { bench: 'completion-python', case: 'in-process latency p50, with monitor', metrics: { latency_p50_ms: withMonitor.latency_p50_ms }, bar: { metric: 'latency_p50_ms', atMost: 150 } },
-    { bench: 'completion-python', case: 'in-process latency p95, with monitor', metrics: { latency_p95_ms: withMonitor.latency_p95_ms }, bar: { metric: 'latency_p95_ms', atMost: 400 } },
-    ...cliLatency(repoRoot, sources, prompts, maxTokens, 'completion-python'),
-  ];
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { C_FAMILY_SYNTAX, PYTHON_SYNTAX, syntaxOf } from '../../src/core/monitor/codeSyntax';
-import { closersForLine, DereferenceMonitor, endsInDereference } from '../../src/core/monitor/dereferenceMonitor';
+import { closersForLine, DereferenceMonitor, endsInDereference, usedMembers } from '../../src/core/monitor/dereferenceMonitor';
+import { chooseToken, intersectMasks } from '../../src/core/monitor/tokenChoice';
 import { AnalysisDocument, StaticAnalysis } from '../../src/core/monitor/staticAnalysis';
 import { VocabularyTrie } from '../../src/core/monitor/vocabularyTrie';
 
@@ -93,5 +94,33 @@ describe('DereferenceMonitor', () => {
     const monitor = new DereferenceMonitor(analysis, trie, [END]);
     await monitor.analyze({ fileName: '/p/a.ts', prefix: 'total(sum(circle.', generated: '', suffix: '\n', syntax: C_FAMILY_SYNTAX });
     assert.equal(analysis.asked[0]!.text, 'total(sum(circle.))\n');
+  });
+
+  it('prefers the legal members the file already uses: a logit bonus on the tokens that lead to them', async () => {
+    assert.deepEqual([...usedMembers('a.radius + b.area(); x . y; 1.5; c?.zz')].sort(), ['area', 'radius', 'zz']);
+    const analysis = new TableAnalysis(['area', 'radius']);
+    const monitor = new DereferenceMonitor(analysis, trie, [END], { usedMemberBonus: 2 });
+    await monitor.analyze({ fileName: '/p/a.ts', prefix: 'const c = circle.', generated: '', suffix: '\nreturn other.radius;\n', syntax: C_FAMILY_SYNTAX });
+    assert.match(monitor.events[0]!.reason, /only the 2 members static analysis lists \(1 of them used elsewhere in the file, preferred\)/);
+    assert.deepEqual(monitor.events[0]!.legal, ['radius', 'area'], 'the used member listed first');
+    const mask = monitor.maskgen()!;
+    const radius = VOCABULARY.indexOf('radius');
+    const area = VOCABULARY.indexOf('area');
+    assert.equal(mask.bonus?.[radius], 2);
+    assert.equal(mask.bonus?.[area], 0);
+    // The model slightly prefers area; the bonus turns the choice to radius, and never allows an illegal token.
+    const logits = new Float32Array(VOCABULARY.length);
+    logits[area] = 1;
+    logits[radius] = 0;
+    logits[VOCABULARY.indexOf('zz')] = 10;
+    assert.equal(chooseToken(logits, mask), radius);
+    assert.equal(chooseToken(logits, { allowed: mask.allowed, count: mask.count }), area, 'without the bonus: the model\'s choice');
+    const legalityOnly = new DereferenceMonitor(analysis, trie, [END], { usedMemberBonus: 0 });
+    await legalityOnly.analyze({ fileName: '/p/a.ts', prefix: 'const c = circle.', generated: '', suffix: '\nreturn other.radius;\n', syntax: C_FAMILY_SYNTAX });
+    assert.equal(legalityOnly.maskgen()!.bonus, undefined);
+    // Masks of several monitors: the intersection, with the bonuses summed.
+    const both = intersectMasks([mask, mask])!;
+    assert.equal(both.bonus?.[radius], 4);
+    assert.equal(both.count, mask.count);
   });
 });

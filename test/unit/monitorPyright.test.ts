@@ -61,8 +61,9 @@ describe('PyrightAnalysis (pyright language server, headless)', () => {
   it("reports pyright's errors for a text, as the benchmark's compile check reads them", async () => {
     assert.deepEqual(await analysis.errors(file, SHAPES), []);
     const broken = await analysis.errors(file, SHAPES.replace('return str(circle)', 'return str(circle.perimeter)'));
-    assert.equal(broken.length, 1, String(broken));
-    assert.match(broken[0]!, /reportAttributeAccessIssue: .*perimeter/);
+    assert.equal(broken.length, 1, JSON.stringify(broken));
+    assert.match(broken[0]!.text, /reportAttributeAccessIssue: .*perimeter/);
+    assert.equal(broken[0]!.line, SHAPES.split('\n').findIndex((line) => line.includes('return str(circle)')));
   });
 
   it('answers nothing for an untyped receiver, another language, or a cancelled question', async () => {

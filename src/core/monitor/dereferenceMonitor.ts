@@ -65,19 +65,44 @@ export function closersForLine(text: string, syntax: CodeSyntax = C_FAMILY_SYNTA
   return lineContext(text.slice(text.lastIndexOf('\n') + 1), syntax).closers;
 }
 
-type State = { readonly kind: 'idle' } | { readonly kind: 'constraining'; readonly legal: readonly string[]; typed: string };
+/**
+ * Logits added to the legal members the file already uses after a `.`: such a member is taken to be
+ * about ten times likelier than the model alone says (the prior of a cache model: code repeats the names
+ * it uses, and the model's window shows only part of the file).
+ */
+export const DEFAULT_USED_MEMBER_BONUS = Math.log(10);
+
+const MEMBER_USE = /\.([\p{ID_Start}$_][\p{ID_Continue}$]*)/gu;
+
+/** The names written right after a `.` in `text`. */
+export function usedMembers(text: string): Set<string> {
+  return new Set(Array.from(text.matchAll(MEMBER_USE), (match) => match[1]!));
+}
+
+type State =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'constraining'; readonly legal: readonly string[]; readonly used: readonly string[]; typed: string };
+
+export interface DereferenceMonitorOptions {
+  /** Logit bonus for members the file already uses (0: legality only, the paper's monitor). */
+  readonly usedMemberBonus?: number;
+}
 
 /**
  * The dereference monitor: after `expr.` it asks static analysis for the members of `expr`'s type and
- * lets the decoder write only one of them (a member name followed by a character that ends it).
+ * lets the decoder write only one of them (a member name followed by a character that ends it); the
+ * members the file already uses elsewhere get a logit bonus.
  */
 export class DereferenceMonitor implements Monitor {
   readonly name = 'dereference';
   readonly events: MonitorEvent[] = [];
   private state: State = { kind: 'idle' };
   private lastTrigger = -1;
+  private readonly usedMemberBonus: number;
 
-  constructor(private readonly analysis: StaticAnalysis, private readonly trie: VocabularyTrie, private readonly endTokens: readonly number[]) {}
+  constructor(private readonly analysis: StaticAnalysis, private readonly trie: VocabularyTrie, private readonly endTokens: readonly number[], options: DereferenceMonitorOptions = {}) {
+    this.usedMemberBonus = options.usedMemberBonus ?? DEFAULT_USED_MEMBER_BONUS;
+  }
 
   pre(text: DecodingText): boolean {
     const position = text.prefix.length + text.generated.length;
@@ -94,8 +119,11 @@ export class DereferenceMonitor implements Monitor {
       this.events.push({ monitor: this.name, at: text.generated.length, reason: `line ${line}: static analysis knows no members here; not constrained`, legal: [] });
       return;
     }
-    this.state = { kind: 'constraining', legal: names, typed: '' };
-    this.events.push({ monitor: this.name, at: text.generated.length, reason: `line ${line}: after '.', only the ${names.length} members static analysis lists`, legal: names.slice(0, SHOWN_NAMES) });
+    const usedElsewhere = this.usedMemberBonus > 0 ? new Set([...usedMembers(before), ...usedMembers(text.suffix)]) : new Set<string>();
+    const used = names.filter((name) => usedElsewhere.has(name));
+    this.state = { kind: 'constraining', legal: names, used, typed: '' };
+    const preferred = used.length > 0 ? ` (${used.length} of them used elsewhere in the file, preferred)` : '';
+    this.events.push({ monitor: this.name, at: text.generated.length, reason: `line ${line}: after '.', only the ${names.length} members static analysis lists${preferred}`, legal: [...used, ...names.filter((name) => !usedElsewhere.has(name))].slice(0, SHOWN_NAMES) });
   }
 
   maskgen(): TokenMask | undefined {
@@ -106,7 +134,13 @@ export class DereferenceMonitor implements Monitor {
       this.state = { kind: 'idle' };
       return undefined;
     }
-    return this.trie.identifierMask(remainders, this.endTokens);
+    const mask = this.trie.identifierMask(remainders, this.endTokens);
+    const usedRemainders = this.state.used.filter((name) => name.startsWith(typed)).map((name) => name.slice(typed.length));
+    if (usedRemainders.length === 0) return mask;
+    const preferred = this.trie.identifierMask(usedRemainders).allowed;
+    const bonus = new Float32Array(mask.allowed.length);
+    for (let token = 0; token < bonus.length; token++) if (preferred[token]) bonus[token] = this.usedMemberBonus;
+    return { ...mask, bonus };
   }
 
   update(tokenText: string): void {

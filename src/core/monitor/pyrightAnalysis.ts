@@ -21,6 +21,13 @@ interface Diagnostic {
   readonly severity?: number;
   readonly message: string;
   readonly code?: string | number;
+  readonly range: { readonly start: { readonly line: number } };
+}
+
+/** One of pyright's errors: its 0-based line and "rule: message". */
+export interface PyrightError {
+  readonly line: number;
+  readonly text: string;
 }
 
 /** LSP DiagnosticSeverity.Error. */
@@ -183,15 +190,13 @@ export class PyrightAnalysis implements StaticAnalysis {
     return names && names.length > 0 ? [...new Set(names)] : undefined;
   }
 
-  /**
-   * Pyright's errors in `fileName` with `text` as its content, as "rule: message" lines (the benchmark's
-   * compile check; warnings and hints are left out).
-   */
-  async errors(fileName: string, text: string, timeoutMs = 60_000): Promise<string[]> {
+  /** Pyright's errors in `fileName` with `text` as its content (the benchmark's compile check; warnings and hints are left out). */
+  async errors(fileName: string, text: string, timeoutMs = 60_000): Promise<PyrightError[]> {
     const path = resolve(fileName);
     const server = await this.serverFor(projectRoot(path));
     const diagnostics = await server.diagnostics(path, text, timeoutMs);
-    return diagnostics.filter((diagnostic) => diagnostic.severity === ERROR_SEVERITY).map((diagnostic) => `${diagnostic.code ?? 'error'}: ${diagnostic.message}`);
+    return diagnostics.filter((diagnostic) => diagnostic.severity === ERROR_SEVERITY)
+      .map((diagnostic) => ({ line: diagnostic.range.start.line, text: `${diagnostic.code ?? 'error'}: ${diagnostic.message}` }));
   }
 
   private async serverFor(root: string): Promise<PyrightServer> {

@@ -8,9 +8,11 @@ export interface Sampling {
   readonly random: () => number;
 }
 
-/** The next token from `logits`, only among `mask`'s tokens when given (and not empty). */
-export function chooseToken(logits: Float32Array, mask: TokenMask | undefined, sampling?: Sampling): number {
+/** The next token from `logits`, only among `mask`'s tokens when given (and not empty), with its bonus added. */
+export function chooseToken(modelLogits: Float32Array, mask: TokenMask | undefined, sampling?: Sampling): number {
   const allowed = mask && mask.count > 0 ? mask.allowed : undefined;
+  const bonus = allowed ? mask?.bonus : undefined;
+  const logits = bonus ? modelLogits.map((logit, token) => logit + bonus[token]!) : modelLogits;
   if (!sampling || sampling.temperature <= 0) {
     let best = -1;
     let bestLogit = -Infinity;
@@ -37,7 +39,7 @@ export function chooseToken(logits: Float32Array, mask: TokenMask | undefined, s
   return top[top.length - 1]!;
 }
 
-/** The tokens both masks allow (undefined = no constraint). */
+/** The tokens every mask allows, with their bonuses summed (undefined = no constraint). */
 export function intersectMasks(masks: readonly (TokenMask | undefined)[]): TokenMask | undefined {
   const present = masks.filter((mask): mask is TokenMask => mask !== undefined);
   if (present.length <= 1) return present[0];
@@ -47,5 +49,9 @@ export function intersectMasks(masks: readonly (TokenMask | undefined)[]): Token
     allowed[token] = present.every((mask) => mask.allowed[token]) ? 1 : 0;
     count += allowed[token]!;
   }
-  return { allowed, count };
+  const bonuses = present.flatMap((mask) => (mask.bonus ? [mask.bonus] : []));
+  if (bonuses.length === 0) return { allowed, count };
+  const bonus = new Float32Array(allowed.length);
+  for (const each of bonuses) for (let token = 0; token < bonus.length; token++) bonus[token] += each[token]!;
+  return { allowed, count, bonus };
 }

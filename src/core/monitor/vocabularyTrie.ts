@@ -2,6 +2,8 @@
 export interface TokenMask {
   readonly allowed: Uint8Array;
   readonly count: number;
+  /** Added to the allowed tokens' logits before the choice: what a monitor believes beyond legality. */
+  readonly bonus?: Float32Array;
 }
 
 interface TrieNode {

@@ -95,6 +95,12 @@ function dereferencesIn(file: string, text: string): DereferencePrompt[] {
   return prompts;
 }
 
+/** `count` items spread evenly over `all` (all of them when there are fewer): the benchmark's prompts. */
+export function evenlySpaced<T>(all: readonly T[], count: number): T[] {
+  const taken = Math.min(count, all.length);
+  return Array.from({ length: taken }, (_, index) => all[Math.floor((index * all.length) / taken)]!);
+}
+
 export function percentile(values: readonly number[], share: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
@@ -202,7 +208,7 @@ export async function benchCompletion(repoRoot: string, promptCount = Number(pro
   const started = performance.now();
   const files = sourceFiles(join(project, 'src')).filter((file) => analysis.diagnostics(file, readFileSync(file, 'utf8')).length === 0);
   const all = files.flatMap((file) => dereferencesIn(file, readFileSync(file, 'utf8')));
-  const prompts = Array.from({ length: Math.min(promptCount, all.length) }, (_, index) => all[Math.floor((index * all.length) / Math.min(promptCount, all.length))]!);
+  const prompts = evenlySpaced(all, promptCount);
   process.stderr.write(`completion: ${files.length} well-typed files, ${all.length} dereferences in methods, ${prompts.length} prompts (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 
   const run = await runDereferenceBench({

@@ -13,7 +13,7 @@ import { PyrightAnalysis, PyrightError } from '../src/core/monitor/pyrightAnalys
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
 import { BenchRow } from './benchTable';
-import { cliLatency, DereferencePrompt, runDereferenceBench } from './completion';
+import { cliLatency, DereferencePrompt, evenlySpaced, runDereferenceBench } from './completion';
 
 /** Pinned: the Debian package whose sources the prompts come from (MIT; mypy type-checks itself). */
 const DEBIAN_PACKAGE = 'python3-mypy=1.0.1-1';
@@ -88,8 +88,7 @@ export async function benchCompletionPython(repoRoot: string, promptCount = Numb
     tree?.delete();
   }
   parser.delete();
-  const count = Math.min(promptCount, all.length);
-  const prompts = Array.from({ length: count }, (_, index) => all[Math.floor((index * all.length) / count)]!);
+  const prompts = evenlySpaced(all, promptCount);
   process.stderr.write(`completion-python: ${all.length} dereferences in methods of ${DEBIAN_PACKAGE}, ${prompts.length} prompts\n`);
 
   const analysis = new PyrightAnalysis();

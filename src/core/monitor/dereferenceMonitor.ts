@@ -79,6 +79,11 @@ export function usedMembers(text: string): Set<string> {
   return new Set(Array.from(text.matchAll(MEMBER_USE), (match) => match[1]!));
 }
 
+/** What is left to write of each name that begins with `typed`. */
+function unwritten(names: readonly string[], typed: string): string[] {
+  return names.filter((name) => name.startsWith(typed)).map((name) => name.slice(typed.length));
+}
+
 type State =
   | { readonly kind: 'idle' }
   | { readonly kind: 'constraining'; readonly legal: readonly string[]; readonly used: readonly string[]; typed: string };
@@ -128,19 +133,16 @@ export class DereferenceMonitor implements Monitor {
 
   maskgen(): TokenMask | undefined {
     if (this.state.kind !== 'constraining') return undefined;
-    const typed = this.state.typed;
-    const remainders = this.state.legal.filter((name) => name.startsWith(typed)).map((name) => name.slice(typed.length));
+    const remainders = unwritten(this.state.legal, this.state.typed);
     if (remainders.length === 0) {
       this.state = { kind: 'idle' };
       return undefined;
     }
     const mask = this.trie.identifierMask(remainders, this.endTokens);
-    const usedRemainders = this.state.used.filter((name) => name.startsWith(typed)).map((name) => name.slice(typed.length));
+    const usedRemainders = unwritten(this.state.used, this.state.typed);
     if (usedRemainders.length === 0) return mask;
     const preferred = this.trie.identifierMask(usedRemainders).allowed;
-    const bonus = new Float32Array(mask.allowed.length);
-    for (let token = 0; token < bonus.length; token++) if (preferred[token]) bonus[token] = this.usedMemberBonus;
-    return { ...mask, bonus };
+    return { ...mask, bonus: Float32Array.from(preferred, (allowed) => (allowed ? this.usedMemberBonus : 0)) };
   }
 
   update(tokenText: string): void {

@@ -33,6 +33,7 @@ export function stopLength(generated: string, rule: StopRule, context: StopConte
     return end < 0 ? undefined : end;
   }
   const { syntax } = context;
+  const blockIndentation = indentation(context.cursorLine);
   let depth = 0;
   let quote: string | undefined;
   for (let index = 0; index < generated.length; index++) {
@@ -55,10 +56,11 @@ export function stopLength(generated: string, rule: StopRule, context: StopConte
     else if (char === '\n') {
       if (rule === 'statement' && depth <= 0 && generated.slice(0, index).trim()) return index;
       if (rule !== 'block') continue;
-      const nextLine = generated.slice(index + 1).split('\n', 1)[0]!;
       if (generated.startsWith('\n', index + 1)) return index;
+      if (syntax.blocks !== 'indentation' || depth > 0) continue;
       // A dedent ends a Python block; judged once the next line shows more than its indentation.
-      if (syntax.blocks === 'indentation' && depth <= 0 && nextLine.trim() && indentation(nextLine) < indentation(context.cursorLine)) return index;
+      const nextLine = generated.slice(index + 1).split('\n', 1)[0]!;
+      if (nextLine.trim() && indentation(nextLine) < blockIndentation) return index;
     }
   }
   return undefined;

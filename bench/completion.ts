@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CompletionEngine } from '../src/core/monitor/completionEngine';
 import { CompletionModel } from '../src/core/monitor/completionModel';
-import { DereferenceMonitor, endsInDereference } from '../src/core/monitor/dereferenceMonitor';
+import { DereferenceMonitor, dereferenceAtEnd } from '../src/core/monitor/dereferenceMonitor';
 import { StaticAnalysis } from '../src/core/monitor/staticAnalysis';
 import { TypeScriptAnalysis } from '../src/core/monitor/typeScriptAnalysis';
 import { BenchRow, median } from './benchTable';
@@ -85,7 +85,7 @@ function dereferencesIn(file: string, text: string): DereferencePrompt[] {
       const offset = node.name.getStart(source);
       const prefix = text.slice(0, offset);
       const lineEnd = text.indexOf('\n', offset);
-      if (endsInDereference(prefix) && lineEnd > offset) {
+      if (dereferenceAtEnd(prefix) && lineEnd > offset) {
         prompts.push({ file, offset, truth: text.slice(offset, lineEnd), prefix, suffix: text.slice(lineEnd) });
       }
     }

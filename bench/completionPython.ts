@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from 'web-tree-sitter';
 import { PYTHON_SYNTAX } from '../src/core/monitor/codeSyntax';
-import { endsInDereference } from '../src/core/monitor/dereferenceMonitor';
+import { dereferenceAtEnd } from '../src/core/monitor/dereferenceMonitor';
 import { PyrightAnalysis, PyrightError } from '../src/core/monitor/pyrightAnalysis';
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
 import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
@@ -59,7 +59,7 @@ function dereferencesIn(file: string, text: string, root: Node): DereferenceProm
       const offset = name?.startIndex ?? -1;
       const lineEnd = text.indexOf('\n', offset);
       const prefix = text.slice(0, offset);
-      if (name && endsInDereference(prefix, PYTHON_SYNTAX) && lineEnd > offset) {
+      if (name && dereferenceAtEnd(prefix, PYTHON_SYNTAX) && lineEnd > offset) {
         prompts.push({ file, offset, truth: text.slice(offset, lineEnd), prefix, suffix: text.slice(lineEnd) });
       }
     }

@@ -110,6 +110,8 @@ def main() -> None:
         "hiddenSize": config.hidden_size, "maxPositions": config.max_positions,
         "contextTokens": min(config.max_positions, run_config.get("train_seq", config.max_positions)),
         "fimOrder": fim_order, "onnx": "model.onnx", "tokenizer": "tokenizer.json", "quantization": "int8-dynamic",
+        # Runs before lm_train.py recorded their languages leave it out: the runtime reads that as every language.
+        **({"languages": run_config["languages"]} if "languages" in run_config else {}),
     }, indent=2) + "\n")
     (args.out / "parity.json").write_text(json.dumps({
         "prompt": PARITY_PROMPT, "suffix": "\n}\n", "promptIds": prompt, "greedyIds": tokens,

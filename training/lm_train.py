@@ -109,7 +109,9 @@ def main() -> None:
     run.state.setdefault("seq", args.seq)
     data_summary = json.loads((args.data / "data.json").read_text())
     # The prompt layout the data taught (lm_export.py copies it into the model's config for the runtime).
-    (args.out / "config.json").write_text(json.dumps({**config.to_json(), "train_seq": args.seq, "fim_order": data_summary.get("fim_order", "psm")}, indent=2))
+    # The data's languages travel to the exported model's config, which the editor reads to pick its files.
+    (args.out / "config.json").write_text(json.dumps({**config.to_json(), "train_seq": args.seq, "fim_order": data_summary.get("fim_order", "psm"),
+                                                      "languages": data_summary.get("languages", ["javascript", "typescript", "tsx"])}, indent=2))
     generator = torch.Generator().manual_seed(args.seed + run.state["step"])
     payload = lambda: {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "config": config.to_json()}  # noqa: E731
 

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { completionLanguageOf } from '../core/monitor/codeSyntax';
 import { CompletionModel, defaultCompletionModelDir } from '../core/monitor/completionModel';
 import { Completion, CompletionEngine, DEFAULT_MAX_TOKENS } from '../core/monitor/completionEngine';
 import { StopRule, STOP_RULES } from '../core/monitor/stopRules';
@@ -87,6 +88,10 @@ export function registerCompleteCommand(program: Command, scriptDir: string): vo
         const text = readFileSync(path, 'utf8');
         const offset = offsetOf(text, line, column);
         if (offset === undefined) throw new UsageError(`${cursor}: no such line and column in the file`);
+        const language = completionLanguageOf(path);
+        if (!language || !model.config.languages.includes(language)) {
+          process.stderr.write(`astrolabe complete: ${model.config.modelId} was trained on ${model.config.languages.join(', ')}, not on ${language ?? 'this file type'}; completing anyway\n`);
+        }
         const completion = await engine.complete({ fileName: path, prefix: text.slice(0, offset), suffix: text.slice(offset), ...options }, abort.signal);
         if (flags.explain) for (const event of completion.events) process.stderr.write(`${event.monitor}: ${event.reason}${event.legal.length ? `: ${event.legal.join(', ')}` : ''}\n`);
         if (flags.json) process.stdout.write(`${JSON.stringify({ completion: completion.text, latency_ms: Math.round(completion.latencyMs * 10) / 10, monitor_triggered: completion.monitorTriggered, tokens: completion.tokens, stopped_by: completion.stoppedBy, events: completion.events })}\n`);

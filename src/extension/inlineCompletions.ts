@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { syntaxOf } from '../core/monitor/codeSyntax';
 import { Completion, CompletionEngine } from '../core/monitor/completionEngine';
-import { CompletionModel } from '../core/monitor/completionModel';
+import { CompletionModel, readCompletionModelConfig } from '../core/monitor/completionModel';
+import { LanguageId, LANGUAGES } from '../core/parse/languages';
 import { documentName, EditorAnalysis } from './editorAnalysis';
 
 /** The last suggestion made, kept for "Explain Completion": what the monitors allowed and why. */
@@ -28,6 +29,22 @@ export class InlineCompletions implements vscode.InlineCompletionItemProvider, v
     this.status.name = 'Astrolabe completion';
     this.status.text = '$(loading~spin) Astrolabe';
     this.status.tooltip = 'Astrolabe is generating a completion';
+  }
+
+  /**
+   * The documents to complete: those in the languages the model was trained on (its config says which),
+   * saved or not. Every language Astrolabe parses where the config cannot be read: the model's load
+   * error then reaches the log at the first completion.
+   */
+  documentSelector(): vscode.DocumentFilter[] {
+    let languages: readonly LanguageId[] = LANGUAGES.map((language) => language.id);
+    try {
+      languages = readCompletionModelConfig(this.modelFolder).languages;
+    } catch (error) {
+      this.log.warn(`completion model: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const editorLanguageIds = LANGUAGES.filter((language) => languages.includes(language.id)).flatMap((language) => language.editorLanguageIds);
+    return editorLanguageIds.flatMap((language) => [{ language, scheme: 'file' }, { language, scheme: 'untitled' }]);
   }
 
   get lastCompletion(): ShownCompletion | undefined {

@@ -47,11 +47,7 @@ export function activate(context: vscode.ExtensionContext): AstrolabeApi {
     ...registerCommands({ scan, log, encoderFolder: () => encoderFolder(context), search, clones, clonesView, probe, completions }),
     probe,
     completions,
-    // The languages the completion model was trained on.
-    vscode.languages.registerInlineCompletionItemProvider(
-      ['javascript', 'typescript', 'javascriptreact', 'typescriptreact', 'python'].flatMap((language) => [{ language, scheme: 'file' }, { language, scheme: 'untitled' }]),
-      completions,
-    ),
+    vscode.languages.registerInlineCompletionItemProvider(completions.documentSelector(), completions),
     search,
     clonesView,
     clones,

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_CLONE_SETTINGS } from '../../src/core/clones/cloneSettings';
+import { LANGUAGES } from '../../src/core/parse/languages';
 
 interface Manifest {
+  activationEvents: string[];
   contributes: {
     commands: { command: string }[];
     configuration: { properties: Record<string, { default?: unknown }> };
@@ -24,6 +26,15 @@ describe('extension manifest', () => {
     assert.equal(properties['astrolabe.clones.type3Similarity']?.default, DEFAULT_CLONE_SETTINGS.type3Similarity);
     assert.equal(properties['astrolabe.clones.type4Similarity']?.default, null, "the encoder's calibrated threshold");
     assert.equal(properties['astrolabe.clones.diagnostics.enabled']?.default, false, 'clone diagnostics are off by default');
+  });
+
+  it('activates in a workspace with files of any language Astrolabe parses, and on opening one', () => {
+    const glob = manifest.activationEvents.find((event) => event.startsWith('workspaceContains:'));
+    const extensions = new Set(/\{(.*)\}$/.exec(glob ?? '')?.[1]?.split(',').map((extension) => `.${extension}`));
+    for (const language of LANGUAGES) {
+      for (const extension of language.extensions) assert.ok(extensions.has(extension), `${extension} (${language.id}) is missing from ${glob}`);
+      for (const id of language.editorLanguageIds) assert.ok(manifest.activationEvents.includes(`onLanguage:${id}`), `onLanguage:${id} is missing`);
+    }
   });
 
   it('declares every command that a menu names', () => {

@@ -68,6 +68,15 @@ describe('astrolabe complete', () => {
     assert.ok(answer.events[0]!.legal.includes(/^\w+/.exec(answer.completion)?.[0] ?? ''), answer.completion);
   });
 
+  it('says so when the file is in a language the model was not trained on, and completes it anyway', (t) => {
+    const notes = join(temporaryFolder(t), 'notes.txt');
+    writeFileSync(notes, 'see the report.\n');
+    const run = astrolabe('complete', `${notes}:1:8`, '--max-tokens', '4');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /was trained on .*javascript.*, not on this file type; completing anyway/);
+    assert.doesNotMatch(astrolabe('complete', `${REPORT}:1:1`, '--max-tokens', '2').stderr, /not on/);
+  });
+
   it('reports bad input clearly', (t) => {
     assert.equal(astrolabe('complete').status, 2);
     assert.match(astrolabe('complete', `${REPORT}:400:1`).stderr, /no such line and column/);

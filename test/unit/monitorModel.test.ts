@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { C_FAMILY_SYNTAX, PYTHON_SYNTAX } from '../../src/core/monitor/codeSyntax';
+import { GO_SYNTAX, JAVASCRIPT_SYNTAX, PYTHON_SYNTAX, RUST_SYNTAX } from '../../src/core/monitor/codeSyntax';
 import { CompletionEngine } from '../../src/core/monitor/completionEngine';
-import { CompletionModel } from '../../src/core/monitor/completionModel';
+import { CompletionModel, readCompletionModelConfig } from '../../src/core/monitor/completionModel';
+import { LANGUAGES } from '../../src/core/parse/languages';
 import { decodeCompletion } from '../../src/core/monitor/decodeCompletion';
 import { fimPromptIds } from '../../src/core/monitor/fimPrompt';
 import { PyrightAnalysis } from '../../src/core/monitor/pyrightAnalysis';
@@ -164,7 +165,7 @@ describe('completion model (models/completion, int8 ONNX)', () => {
     it('decodes through the narrow model port (greedy equals the first sampled step at temperature 0)', async () => {
       const { prefix, suffix } = cursorAt('circle.scaledBy');
       const promptIds = fimPromptIds({ prefix, suffix }, model.tokenizer, model.tokenizer.specials, { contextTokens: model.config.contextTokens, completionTokens: 8, suffixShare: 0.25 }, model.config.fimOrder);
-      const request = { fileName: REPORT, prefix, suffix, syntax: C_FAMILY_SYNTAX, promptIds, maxTokens: 8, stop: 'line' as const, monitors: [] };
+      const request = { fileName: REPORT, prefix, suffix, syntax: JAVASCRIPT_SYNTAX, promptIds, maxTokens: 8, stop: 'line' as const, monitors: [] };
       const greedy = await decodeCompletion(model, model.tokenizer, request);
       const zero = await decodeCompletion(model, model.tokenizer, { ...request, sampling: { temperature: 0, topK: 5, random: seededRandom(1) } });
       assert.deepEqual(zero.tokens, greedy.tokens);
@@ -182,13 +183,22 @@ describe('completion model loading', () => {
     await assert.rejects(CompletionModel.load(folder), /config\.json: not an astrolabe-completion-lm version 1 config/);
     writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, fimOrder: 'msp' }));
     await assert.rejects(CompletionModel.load(folder), /config\.json: fimOrder must be "spm" or "psm", got "msp"/);
-    // A config from before the order was recorded is read as the first models' prefix-suffix-middle.
-    const { fimOrder: _, ...legacy } = config;
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, languages: ['python', 'cobol'] }));
+    assert.throws(() => readCompletionModelConfig(folder), /config\.json: languages must be a list of python, javascript, .*; got \["python","cobol"\]/);
+    writeFileSync(join(folder, 'config.json'), '{"format": "astrolabe-compl');
+    assert.throws(() => readCompletionModelConfig(folder), /config\.json: unreadable \(.*JSON/);
+    // A config from before the order and the languages were recorded: the first models' prefix-suffix-middle, every language.
+    const { fimOrder: _, languages: __, ...legacy } = config;
     writeFileSync(join(folder, 'config.json'), JSON.stringify(legacy));
     copyFileSync(join(MODEL, String(config.onnx)), join(folder, String(config.onnx)));
     const loaded = await CompletionModel.load(folder);
     assert.equal(loaded.config.fimOrder, 'psm');
+    assert.deepEqual(loaded.config.languages, LANGUAGES.map((language) => language.id));
     await loaded.release();
+  });
+  it('says which languages the bundled model was trained on', () => {
+    const { languages } = readCompletionModelConfig(MODEL);
+    for (const language of ['javascript', 'typescript', 'python'] as const) assert.ok(languages.includes(language), language);
   });
 });
 
@@ -210,5 +220,13 @@ describe('stop rules', () => {
     assert.equal(stopLength('x = 1\n    ', 'block', python('        ')), undefined, 'not judged while the next line is only indentation');
     assert.equal(stopLength('total = a // b  # `why\nnext()', 'statement', python('    ')), 'total = a // b  # `why'.length);
     assert.equal(stopLength('items = [a,\n  b]\nnext', 'statement', python('')), 'items = [a,\n  b]'.length);
+  });
+  it("reads each brace language's literals as that language does", () => {
+    const go = { syntax: GO_SYNTAX, cursorLine: '\t' };
+    assert.equal(stopLength('re := `a\n}`\n}\nafter', 'block', go), 're := `a\n}`\n'.length, "a Go raw string spans lines; its } closes nothing");
+    assert.equal(stopLength('p := `\\`\n}', 'block', go), 'p := `\\`\n'.length, 'no escapes in a raw string');
+    const rust = { syntax: RUST_SYNTAX, cursorLine: '    ' };
+    assert.equal(stopLength("let x: &'a T = f(); g(&'b y);", 'statement', rust), "let x: &'a T = f();".length, 'a lifetime opens no literal');
+    assert.equal(stopLength("let c = '}';\n}", 'block', rust), "let c = '}';\n".length);
   });
 });

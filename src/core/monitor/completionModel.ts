@@ -2,6 +2,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defaultEncoderDir } from '../model/modelsDir';
+import { LanguageId, LANGUAGES } from '../parse/languages';
 import { onnxRuntime } from '../model/onnxRuntime';
 import { CompletionTokenizer } from './completionTokenizer';
 import type { FimOrder } from './fimPrompt';
@@ -21,6 +22,29 @@ export interface CompletionModelConfig {
   readonly fimOrder: FimOrder;
   readonly onnx: string;
   readonly tokenizer: string;
+  /** The languages the model was trained on; `load` reads a config without them as every language. */
+  readonly languages: readonly LanguageId[];
+}
+
+/** Reads and checks `folder`/config.json; errors name the file and what is wrong with it. */
+export function readCompletionModelConfig(folder: string): CompletionModelConfig {
+  const configPath = join(folder, 'config.json');
+  if (!existsSync(configPath)) throw new Error(`no completion model in ${folder} (config.json missing)`);
+  let raw: Omit<CompletionModelConfig, 'fimOrder' | 'languages'> & { fimOrder?: unknown; languages?: unknown };
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    throw new Error(`${configPath}: unreadable (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (raw.format !== 'astrolabe-completion-lm' || raw.version !== 1) throw new Error(`${configPath}: not an astrolabe-completion-lm version 1 config`);
+  const fimOrder = raw.fimOrder ?? 'psm';
+  if (fimOrder !== 'spm' && fimOrder !== 'psm') throw new Error(`${configPath}: fimOrder must be "spm" or "psm", got ${JSON.stringify(fimOrder)}`);
+  const known = LANGUAGES.map((language) => language.id);
+  const languages = raw.languages ?? known;
+  if (!Array.isArray(languages) || languages.some((language) => !known.includes(language))) {
+    throw new Error(`${configPath}: languages must be a list of ${known.join(', ')}; got ${JSON.stringify(raw.languages)}`);
+  }
+  return { ...raw, fimOrder, languages };
 }
 
 /** A sequence being decoded: the logits for its next token, and a way to extend it by one token. */
@@ -50,13 +74,8 @@ export class CompletionModel implements NextTokenModel {
   private constructor(readonly folder: string, readonly config: CompletionModelConfig, readonly tokenizer: CompletionTokenizer, private readonly session: InferenceSession) {}
 
   static async load(folder: string, options: CompletionModelOptions = {}): Promise<CompletionModel> {
+    const config = readCompletionModelConfig(folder);
     const configPath = join(folder, 'config.json');
-    if (!existsSync(configPath)) throw new Error(`no completion model in ${folder} (config.json missing)`);
-    const raw = JSON.parse(readFileSync(configPath, 'utf8')) as Omit<CompletionModelConfig, 'fimOrder'> & { fimOrder?: unknown };
-    if (raw.format !== 'astrolabe-completion-lm' || raw.version !== 1) throw new Error(`${configPath}: not an astrolabe-completion-lm version 1 config`);
-    const fimOrder = raw.fimOrder ?? 'psm';
-    if (fimOrder !== 'spm' && fimOrder !== 'psm') throw new Error(`${configPath}: fimOrder must be "spm" or "psm", got ${JSON.stringify(fimOrder)}`);
-    const config: CompletionModelConfig = { ...raw, fimOrder };
     const tokenizer = CompletionTokenizer.fromFile(join(folder, config.tokenizer));
     if (tokenizer.vocabularySize !== config.vocabSize) throw new Error(`${configPath}: vocabSize ${config.vocabSize}, tokenizer has ${tokenizer.vocabularySize}`);
     const ort = onnxRuntime();

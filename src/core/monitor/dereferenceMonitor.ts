@@ -1,4 +1,4 @@
-import { C_FAMILY_SYNTAX, CodeSyntax } from './codeSyntax';
+import { CodeSyntax, escapesIn, JAVASCRIPT_SYNTAX, literalQuoteAt } from './codeSyntax';
 import { DecodingText, Monitor, MonitorEvent } from './monitor';
 import { StaticAnalysis } from './staticAnalysis';
 import { continuesIdentifier, TokenMask, VocabularyTrie } from './vocabularyTrie';
@@ -7,19 +7,20 @@ const SHOWN_NAMES = 50;
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 /**
- * Whether `text` ends in a dereference: `.` (or `?.`) right after an expression (an identifier, `)`
- * or `]`), not a spread, a number's decimal point, or inside a
- * line comment or string on the current line.
+ * The dereference `text` ends in, if any: `.` (or `?.`), or `->` where the language has it, right after
+ * an expression (an identifier, `)` or `]`); not a spread, a number's decimal point, or inside a line
+ * comment or string on the current line.
  */
-export function endsInDereference(text: string, syntax: CodeSyntax = C_FAMILY_SYNTAX): boolean {
-  if (!text.endsWith('.')) return false;
-  let end = text.length - 1;
-  if (text[end - 1] === '?') end--;
+export function dereferenceAtEnd(text: string, syntax: CodeSyntax = JAVASCRIPT_SYNTAX): '.' | '->' | undefined {
+  const operator = syntax.dereferences.find((candidate) => text.endsWith(candidate));
+  if (!operator) return undefined;
+  let end = text.length - operator.length;
+  if (operator === '.' && text[end - 1] === '?') end--;
   const before = text[end - 1];
-  if (before === undefined || !(continuesIdentifier(before) || before === ')' || before === ']')) return false;
+  if (before === undefined || !(continuesIdentifier(before) || before === ')' || before === ']')) return undefined;
   const line = text.slice(text.lastIndexOf('\n') + 1, end);
-  if (/(?:^|[^\w$.])\d[\d_]*$/.test(line)) return false; // 12. is a number
-  return !lineContext(line, syntax).inCommentOrString;
+  if (operator === '.' && /(?:^|[^\w$.])\d[\d_]*$/.test(line)) return undefined; // 12. is a number
+  return lineContext(line, syntax).inCommentOrString ? undefined : operator;
 }
 
 /**
@@ -27,7 +28,7 @@ export function endsInDereference(text: string, syntax: CodeSyntax = C_FAMILY_SY
  * template literal's `${...}` is code again), and the closers of the brackets, templates and
  * `${` left open on it, innermost first.
  */
-export function lineContext(line: string, syntax: CodeSyntax = C_FAMILY_SYNTAX): { readonly inCommentOrString: boolean; readonly closers: string } {
+export function lineContext(line: string, syntax: CodeSyntax = JAVASCRIPT_SYNTAX): { readonly inCommentOrString: boolean; readonly closers: string } {
   // The stack holds what closes each open construct: ) ] } for brackets, ` for a template, $} for `${`.
   const stack: string[] = [];
   let quote: string | undefined;
@@ -35,7 +36,7 @@ export function lineContext(line: string, syntax: CodeSyntax = C_FAMILY_SYNTAX):
     const char = line[index]!;
     const top = stack[stack.length - 1];
     if (quote) {
-      if (char === '\\') index++;
+      if (char === '\\' && escapesIn(quote, syntax)) index++;
       else if (char === quote) quote = undefined;
     } else if (top === '`') {
       if (char === '\\') index++;
@@ -44,12 +45,13 @@ export function lineContext(line: string, syntax: CodeSyntax = C_FAMILY_SYNTAX):
         stack.push('$}');
         index++;
       }
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === '`' && syntax.templateLiterals) stack.push('`');
-    else if (line.startsWith(syntax.lineComment, index)) return { inCommentOrString: true, closers: '' };
-    else if (CLOSERS[char]) stack.push(CLOSERS[char]!);
-    else if (char === ')' || char === ']' || char === '}') {
-      if (top === char || (char === '}' && top === '$}')) stack.pop();
+    } else {
+      quote = literalQuoteAt(line, index, syntax);
+      if (quote) continue;
+      if (char === '`' && syntax.backtick === 'template') stack.push('`');
+      else if (line.startsWith(syntax.lineComment, index)) return { inCommentOrString: true, closers: '' };
+      else if (CLOSERS[char]) stack.push(CLOSERS[char]!);
+      else if ((char === ')' || char === ']' || char === '}') && (top === char || (char === '}' && top === '$}'))) stack.pop();
     }
   }
   const inTemplateText = stack[stack.length - 1] === '`';
@@ -61,7 +63,7 @@ export function lineContext(line: string, syntax: CodeSyntax = C_FAMILY_SYNTAX):
  * cursor's line was cut at the cursor, so its closers are gone: adding them back keeps the expression
  * before the `.` parsed as in the finished code when static analysis reads the document.
  */
-export function closersForLine(text: string, syntax: CodeSyntax = C_FAMILY_SYNTAX): string {
+export function closersForLine(text: string, syntax: CodeSyntax = JAVASCRIPT_SYNTAX): string {
   return lineContext(text.slice(text.lastIndexOf('\n') + 1), syntax).closers;
 }
 
@@ -72,9 +74,9 @@ export function closersForLine(text: string, syntax: CodeSyntax = C_FAMILY_SYNTA
  */
 export const DEFAULT_USED_MEMBER_BONUS = Math.log(10);
 
-const MEMBER_USE = /\.([\p{ID_Start}$_][\p{ID_Continue}$]*)/gu;
+const MEMBER_USE = /(?:\.|->)([\p{ID_Start}$_][\p{ID_Continue}$]*)/gu;
 
-/** The names written right after a `.` in `text`. */
+/** The names written right after a `.` (or `->`) in `text`. */
 export function usedMembers(text: string): Set<string> {
   return new Set(Array.from(text.matchAll(MEMBER_USE), (match) => match[1]!));
 }
@@ -111,7 +113,7 @@ export class DereferenceMonitor implements Monitor {
 
   pre(text: DecodingText): boolean {
     const position = text.prefix.length + text.generated.length;
-    return this.state.kind === 'idle' && position !== this.lastTrigger && endsInDereference(text.prefix + text.generated, text.syntax);
+    return this.state.kind === 'idle' && position !== this.lastTrigger && dereferenceAtEnd(text.prefix + text.generated, text.syntax) !== undefined;
   }
 
   async analyze(text: DecodingText, signal?: AbortSignal): Promise<void> {
@@ -128,7 +130,7 @@ export class DereferenceMonitor implements Monitor {
     const used = names.filter((name) => usedElsewhere.has(name));
     this.state = { kind: 'constraining', legal: names, used, typed: '' };
     const preferred = used.length > 0 ? ` (${used.length} of them used elsewhere in the file, preferred)` : '';
-    this.events.push({ monitor: this.name, at: text.generated.length, reason: `line ${line}: after '.', only the ${names.length} members static analysis lists${preferred}`, legal: [...used, ...names.filter((name) => !usedElsewhere.has(name))].slice(0, SHOWN_NAMES) });
+    this.events.push({ monitor: this.name, at: text.generated.length, reason: `line ${line}: after '${dereferenceAtEnd(before, text.syntax) ?? '.'}', only the ${names.length} members static analysis lists${preferred}`, legal: [...used, ...names.filter((name) => !usedElsewhere.has(name))].slice(0, SHOWN_NAMES) });
   }
 
   maskgen(): TokenMask | undefined {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { syntaxOf } from './codeSyntax';
+import { completionLanguageOf } from './codeSyntax';
 import { AnalysisDocument, StaticAnalysis } from './staticAnalysis';
 
 /** Files that mark a Python project's root; the first folder above the file holding one is the root. */
@@ -109,18 +109,24 @@ class PyrightServer {
     return running;
   }
 
-  /** Opens the document with `text`, or replaces its text; returns its URI and new version. */
-  private async setText(fileName: string, text: string): Promise<{ uri: string; version: number }> {
+  /** The document's URI and its next version (1 opens it). */
+  private nextVersion(fileName: string): { uri: string; version: number } {
     const uri = pathToFileURL(fileName).href;
     const version = (this.versions.get(uri) ?? 0) + 1;
     this.versions.set(uri, version);
-    if (version === 1) await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version, text } });
-    else await this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
     return { uri, version };
   }
 
+  /** Opens the document with `text` at version 1, or replaces its text. */
+  private async sendText({ uri, version }: { uri: string; version: number }, text: string): Promise<void> {
+    if (version === 1) await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version, text } });
+    else await this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+  }
+
   async members(fileName: string, text: string, offset: number, signal?: AbortSignal): Promise<string[] | undefined> {
-    const { uri } = await this.setText(fileName, text);
+    const document = this.nextVersion(fileName);
+    await this.sendText(document, text);
+    const { uri } = document;
     const cancel = new CancellationTokenSource();
     const onAbort = (): void => cancel.cancel();
     signal?.addEventListener('abort', onAbort);
@@ -139,8 +145,9 @@ class PyrightServer {
   }
 
   async diagnostics(fileName: string, text: string, timeoutMs: number): Promise<Diagnostic[]> {
-    const uri = pathToFileURL(fileName).href;
-    const key = `${uri}#${(this.versions.get(uri) ?? 0) + 1}`;
+    const document = this.nextVersion(fileName);
+    // Waited for from before the change is sent: pyright publishes per version.
+    const key = `${document.uri}#${document.version}`;
     const published = new Promise<Diagnostic[]>((resolvePublished, reject) => {
       const timer = setTimeout(() => {
         this.diagnosticWaiters.delete(key);
@@ -151,7 +158,7 @@ class PyrightServer {
         resolvePublished(diagnostics);
       });
     });
-    await this.setText(fileName, text);
+    await this.sendText(document, text);
     return published;
   }
 
@@ -182,7 +189,7 @@ export class PyrightAnalysis implements StaticAnalysis {
   private readonly servers = new Map<string, Promise<PyrightServer>>();
 
   async memberNames(document: AnalysisDocument, signal?: AbortSignal): Promise<readonly string[] | undefined> {
-    if (syntaxOf(document.fileName).name !== 'python' || signal?.aborted) return undefined;
+    if (completionLanguageOf(document.fileName) !== 'python' || signal?.aborted) return undefined;
     const fileName = resolve(document.fileName);
     const server = await this.serverFor(projectRoot(fileName));
     const names = await server.members(fileName, document.text, document.offset, signal);

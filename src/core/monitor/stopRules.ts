@@ -1,4 +1,4 @@
-import { C_FAMILY_SYNTAX, CodeSyntax } from './codeSyntax';
+import { CodeSyntax, escapesIn, JAVASCRIPT_SYNTAX, literalQuoteAt } from './codeSyntax';
 
 /** Where a completion ends: the rest of the line, the statement, or the block the cursor is in. */
 export type StopRule = 'line' | 'statement' | 'block';
@@ -12,7 +12,7 @@ export interface StopContext {
   readonly cursorLine: string;
 }
 
-const BRACE_CONTEXT: StopContext = { syntax: C_FAMILY_SYNTAX, cursorLine: '' };
+const BRACE_CONTEXT: StopContext = { syntax: JAVASCRIPT_SYNTAX, cursorLine: '' };
 
 function indentation(line: string): number {
   return line.length - line.trimStart().length;
@@ -39,16 +39,18 @@ export function stopLength(generated: string, rule: StopRule, context: StopConte
   for (let index = 0; index < generated.length; index++) {
     const char = generated[index]!;
     if (quote) {
-      if (char === '\\') index++;
+      if (char === '\\' && escapesIn(quote, syntax)) index++;
       else if (char === quote || (char === '\n' && quote !== '`')) quote = undefined;
       continue;
     }
-    if (generated.startsWith(syntax.lineComment, index)) {
+    // A template literal's `${...}` is not looked into here: it is read as one multi-line string.
+    const opened = literalQuoteAt(generated, index, syntax) ?? (char === '`' && syntax.backtick === 'template' ? char : undefined);
+    if (opened) quote = opened;
+    else if (generated.startsWith(syntax.lineComment, index)) {
       const end = generated.indexOf('\n', index);
       if (end < 0) return undefined;
       index = end - 1; // the line break itself is read next
-    } else if (char === '"' || char === "'" || (char === '`' && syntax.templateLiterals)) quote = char;
-    else if (char === '(' || char === '[' || char === '{') depth++;
+    } else if (char === '(' || char === '[' || char === '{') depth++;
     else if (char === ')' || char === ']' || char === '}') {
       depth--;
       if (rule === 'block' && syntax.blocks === 'braces' && char === '}' && depth < 0) return index;

@@ -412,17 +412,27 @@ describe('Astrolabe in a real VS Code', function () {
       assert.match(completion.text, /^\w/, `the completion ${JSON.stringify(completion.text)} continues after the dot with a name`);
     });
   });
+  it('completes every language the model was trained on: Go, in an unsaved document', async function () {
+    this.timeout(150_000);
+    const content = 'package shapes\n\ntype Circle struct {\n\tRadius float64\n}\n\nfunc (c Circle) Diameter() float64 {\n}\n';
+    await inlineCompletionAfter({ language: 'go', content }, 'func (c Circle) Diameter()', '\treturn 2 * c.', async (completion) => {
+      assert.deepStrictEqual(completion.legal, [], 'no Go language server here: the model writes freely');
+      assert.match(completion.text, /^\w/, `the completion ${JSON.stringify(completion.text)} continues after the dot with a name`);
+    });
+  });
 });
 
 type ShownCompletion = NonNullable<ReturnType<AstrolabeApi['lastCompletion']>>;
 
 /**
- * Inserts `typed` as a new line below the fixture line holding `anchor`, asks for inline completions at
- * its end until Astrolabe answers there with text, checks that answer, and reverts the file.
+ * Inserts `typed` as a new line below the line holding `anchor` of a fixture file (or of a new untitled
+ * document), asks for inline completions at its end until Astrolabe answers there with text, checks
+ * that answer, and reverts the document.
  */
-async function inlineCompletionAfter(file: string, anchor: string, typed: string, check: (completion: ShownCompletion) => Promise<void>): Promise<void> {
+async function inlineCompletionAfter(source: string | { language: string; content: string }, anchor: string, typed: string, check: (completion: ShownCompletion) => Promise<void>): Promise<void> {
   const astrolabe = await api();
-  const document = await vscode.workspace.openTextDocument(fixtureUri(file));
+  const document = await (typeof source === 'string' ? vscode.workspace.openTextDocument(fixtureUri(source)) : vscode.workspace.openTextDocument(source));
+  const file = document.uri.path.split('/').pop()!;
   const editor = await vscode.window.showTextDocument(document);
   const line = document.getText().split('\n').findIndex((text) => text.includes(anchor));
   assert.ok(line > 0, `${file} has ${anchor}`);
@@ -440,7 +450,7 @@ async function inlineCompletionAfter(file: string, anchor: string, typed: string
       await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
       await sleep(1000);
       return astrolabe.lastCompletion();
-    }, (last) => last !== undefined && last.file.endsWith(file.split('/').pop()!) && last.text.trim().length > 0, `a non-empty inline completion after ${typed.trim()} in ${file}`, 90_000);
+    }, (last) => last !== undefined && last.file.endsWith(file) && last.text.trim().length > 0, `a non-empty inline completion after ${typed.trim()} in ${file}`, 90_000);
     await check(completion!);
   } finally {
     await settings.update('completion.maxLatencyMs', undefined, vscode.ConfigurationTarget.Global);

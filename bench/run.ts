@@ -5,6 +5,7 @@ import { benchAstProbe } from './astProbe';
 import { BenchRow, formatTable, writeResults } from './benchTable';
 import { benchCloneDetection, benchClonePoj104 } from './cloneDetection';
 import { benchCompletion } from './completion';
+import { benchCompletionLanguages } from './completionLanguages';
 import { benchCompletionPython } from './completionPython';
 import { benchEncoderParity } from './encoderParity';
 import { benchEncoderQuality } from './encoderQuality';
@@ -16,11 +17,14 @@ import { benchSearchQuality } from './searchQuality';
 
 async function main(): Promise<void> {
   const repoRoot = repoRootFrom(__dirname);
-  const valueFlags = new Set(['--model', '--results']);
+  const valueFlags = new Set(['--model', '--results', '--completion-model']);
   const only = process.argv.slice(2).filter((arg, index, args) => !arg.startsWith('--') && !valueFlags.has(args[index - 1] ?? ''));
   // --model DIR evaluates another encoder folder than the bundled models/encoder.
   const modelFlag = process.argv.indexOf('--model');
   const modelDir = modelFlag > 0 ? process.argv[modelFlag + 1]! : join(repoRoot, 'models', 'encoder');
+  // --completion-model DIR: completion-languages on another completion model (e.g. the one before).
+  const completionModelFlag = process.argv.indexOf('--completion-model');
+  const completionModelDir = completionModelFlag > 0 ? process.argv[completionModelFlag + 1]! : join(repoRoot, 'models', 'completion');
   const benches: [string, () => Promise<BenchRow[]>][] = [
     ['parse-throughput', () => benchParseThroughput(repoRoot)],
     ['encoder-parity', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderParity(modelDir) : skipped(`no encoder at ${modelDir}`))],
@@ -33,6 +37,7 @@ async function main(): Promise<void> {
     ['clone-poj104', async () => (existsSync(join(modelDir, 'config.json')) ? benchClonePoj104(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['completion', () => benchCompletion(repoRoot)],
     ['completion-python', () => benchCompletionPython(repoRoot)],
+    ['completion-languages', () => benchCompletionLanguages(completionModelDir)],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];
   // --results DIR keeps a comparison run (e.g. a random-weights baseline) apart from bench/results.

@@ -13,7 +13,7 @@ const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$]*$/u;
 
 /**
  * Static analysis from VS Code's own language features: the completion providers of whatever language
- * extension handles the file (TypeScript's built-in ones for TS/JS), asked at the point after `obj.`.
+ * extension handles the file (TypeScript's built-in ones for TS/JS), asked at the point after `obj.` (or `p->`).
  * When the question is about the editor's document as it is, the document itself is asked (its project,
  * imports and all); when the completion has generated text, an untitled scratch copy holding the text
  * with that applied is asked (one per language, reused, so nothing piles up).
@@ -27,7 +27,9 @@ export class EditorAnalysis implements StaticAnalysis, vscode.Disposable {
     if (!document) return undefined;
     const target = question.text === document.getText() ? document : await this.scratchWith(document.languageId, question.text);
     if (signal?.aborted) return undefined;
-    const list = await vscode.commands.executeCommand<vscode.CompletionList | undefined>('vscode.executeCompletionItemProvider', target.uri, target.positionAt(question.offset), '.');
+    // The trigger is the dereference's last character: `.`, or `>` of C/C++'s `->`.
+    const trigger = question.text.charAt(question.offset - 1);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList | undefined>('vscode.executeCompletionItemProvider', target.uri, target.positionAt(question.offset), trigger);
     const names = (list?.items ?? [])
       .filter((item) => item.kind === undefined || MEMBER_KINDS.has(item.kind))
       .map((item) => (typeof item.label === 'string' ? item.label : item.label.label))

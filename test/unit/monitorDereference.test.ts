@@ -121,6 +121,19 @@ describe('DereferenceMonitor', () => {
     assert.match(monitor.events[0]!.reason, /knows no members/);
   });
 
+  it("constrains after C's `->` as after `.`, and counts the members the file uses after either", async () => {
+    const analysis = new TableAnalysis(['area', 'radius']);
+    const monitor = new DereferenceMonitor(analysis, trie, [END]);
+    const c = (generated: string) => ({ fileName: '/p/shape.c', prefix: 'double d = shape', generated, suffix: '\nreturn other.radius;\n', syntax: C_SYNTAX });
+    assert.equal(monitor.pre(c('-')), false);
+    assert.equal(monitor.pre(c('->')), true);
+    await monitor.analyze(c('->'));
+    assert.equal(analysis.asked[0]!.offset, 'double d = shape->'.length);
+    assert.match(monitor.events[0]!.reason, /after '->', only the 2 members static analysis lists \(1 of them used elsewhere/);
+    assert.deepEqual(allowed(monitor), ['area', 'ar', 'radius']);
+    assert.deepEqual([...usedMembers('p->next = q.prev; r -> s; a->b')].sort(), ['b', 'next', 'prev']);
+  });
+
   it('passes the unclosed brackets of the line to the analysis, closed', async () => {
     const analysis = new TableAnalysis(['area']);
     const monitor = new DereferenceMonitor(analysis, trie, [END]);

@@ -124,7 +124,8 @@ def main() -> None:
     data = json.loads((args.data / "data.json").read_text())
     summary = json.loads((args.run / "summary.json").read_text())
     log = [json.loads(line) for line in (args.run / "log.jsonl").read_text().splitlines() if line.strip()]
-    curve = [record for record in log if "valid_loss" in record]
+    # A resumed run logs the steps after its last checkpoint again: the later record of a step wins.
+    curve = list({record["step"]: record for record in log if "valid_loss" in record}.values())
     params = config["vocabSize"] * config["hiddenSize"] + config["maxPositions"] * config["hiddenSize"] + config["layers"] * 12 * config["hiddenSize"] ** 2
     onnx_bytes = (args.model / config["onnx"]).stat().st_size
 

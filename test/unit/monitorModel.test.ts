@@ -68,13 +68,23 @@ describe('completion model (models/completion, int8 ONNX)', () => {
   });
 
   it('gives the same next-token logits with the key/value cache as without', async () => {
-    const ids = model.tokenizer.encode(readFileSync(REPORT, 'utf8')).slice(0, 60);
-    const cached = await model.start(ids.slice(0, 50));
-    for (const id of ids.slice(50)) await cached.append(id);
-    const whole = await model.start(ids);
-    assert.equal(cached.length, whole.length);
-    assert.ok(cosine(cached.logits, whole.logits) > 0.99);
-    assert.equal(argmax(cached.logits), argmax(whole.logits));
+    // int8 quantizes activations per call, so one token at a time and the whole sequence round a little
+    // differently (cosine 0.987-1.000 here); a wrong cache (positions, layout) is far off everywhere.
+    const tokens = model.tokenizer.encode(readFileSync(REPORT, 'utf8'));
+    const similarities: number[] = [];
+    let sameChoice = 0;
+    for (const cut of [30, 50, 70, 90, 110]) {
+      const ids = tokens.slice(0, cut + 10);
+      const cached = await model.start(ids.slice(0, cut));
+      for (const id of ids.slice(cut)) await cached.append(id);
+      const whole = await model.start(ids);
+      assert.equal(cached.length, whole.length);
+      similarities.push(cosine(cached.logits, whole.logits));
+      if (argmax(cached.logits) === argmax(whole.logits)) sameChoice++;
+    }
+    assert.ok(Math.min(...similarities) > 0.97, similarities.join(', '));
+    assert.ok([...similarities].sort()[2]! > 0.995, `median of ${similarities.join(', ')}`);
+    assert.ok(sameChoice >= 4, `the same next token at ${sameChoice} of 5 cuts`);
   });
 
   it('tokenizes real files losslessly', () => {

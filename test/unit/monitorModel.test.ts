@@ -195,6 +195,8 @@ describe('completion model loading', () => {
     await assert.rejects(CompletionModel.load(folder), /config\.json: fimOrder must be "spm" or "psm", got "msp"/);
     writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, languages: ['python', 'cobol'] }));
     assert.throws(() => readCompletionModelConfig(folder), /config\.json: languages must be a list of python, javascript, .*; got \["python","cobol"\]/);
+    writeFileSync(join(folder, 'config.json'), 'null');
+    assert.throws(() => readCompletionModelConfig(folder), /config\.json: not an astrolabe-completion-lm version 1 config/);
     writeFileSync(join(folder, 'config.json'), '{"format": "astrolabe-compl');
     assert.throws(() => readCompletionModelConfig(folder), /config\.json: unreadable \(.*JSON/);
     // A config from before the order and the languages were recorded: the first models' prefix-suffix-middle, every language.

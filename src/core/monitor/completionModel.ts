@@ -2,8 +2,8 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defaultEncoderDir } from '../model/modelsDir';
-import { LanguageId, LANGUAGES } from '../parse/languages';
 import { onnxRuntime } from '../model/onnxRuntime';
+import { LanguageId, LANGUAGES } from '../parse/languages';
 import { CompletionTokenizer } from './completionTokenizer';
 import type { FimOrder } from './fimPrompt';
 
@@ -22,7 +22,7 @@ export interface CompletionModelConfig {
   readonly fimOrder: FimOrder;
   readonly onnx: string;
   readonly tokenizer: string;
-  /** The languages the model was trained on; `load` reads a config without them as every language. */
+  /** The languages the model was trained on; a config without them (the first models') is read as every language. */
   readonly languages: readonly LanguageId[];
 }
 
@@ -36,7 +36,7 @@ export function readCompletionModelConfig(folder: string): CompletionModelConfig
   } catch (error) {
     throw new Error(`${configPath}: unreadable (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (raw.format !== 'astrolabe-completion-lm' || raw.version !== 1) throw new Error(`${configPath}: not an astrolabe-completion-lm version 1 config`);
+  if (typeof raw !== 'object' || raw === null || raw.format !== 'astrolabe-completion-lm' || raw.version !== 1) throw new Error(`${configPath}: not an astrolabe-completion-lm version 1 config`);
   const fimOrder = raw.fimOrder ?? 'psm';
   if (fimOrder !== 'spm' && fimOrder !== 'psm') throw new Error(`${configPath}: fimOrder must be "spm" or "psm", got ${JSON.stringify(fimOrder)}`);
   const known = LANGUAGES.map((language) => language.id);

@@ -7,11 +7,11 @@ import { createReadStream, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CodeSyntax, syntaxOf } from '../src/core/monitor/codeSyntax';
+import { CodeSyntax, syntaxOfLanguage } from '../src/core/monitor/codeSyntax';
 import { CompletionEngine } from '../src/core/monitor/completionEngine';
 import { CompletionModel } from '../src/core/monitor/completionModel';
 import { dereferenceAtEnd } from '../src/core/monitor/dereferenceMonitor';
-import { LanguageId, languageInfo } from '../src/core/parse/languages';
+import { LanguageId } from '../src/core/parse/languages';
 import { BenchRow, median } from './benchTable';
 import { DereferencePrompt, evenlySpaced, matchScores, mean } from './completion';
 
@@ -38,7 +38,7 @@ interface LanguagePrompt extends DereferencePrompt {
 
 /** Every member access in a unit whose line goes on after it with the member's name. */
 function dereferencesIn(unit: CorpusUnit): LanguagePrompt[] {
-  const syntax = syntaxOf(unit.file, languageInfo(unit.language).editorLanguageIds[0]);
+  const syntax = syntaxOfLanguage(unit.language);
   const prompts: LanguagePrompt[] = [];
   for (let offset = 1; offset <= unit.text.length; offset++) {
     const last = unit.text[offset - 1];

@@ -50,10 +50,15 @@ export function completionLanguageOf(fileName: string, editorLanguageId?: string
   return (editorLanguageId !== undefined ? languageForEditorId(editorLanguageId) : undefined)?.id ?? languageForPath(fileName)?.id;
 }
 
+/** The syntax of a language Astrolabe parses. */
+export function syntaxOfLanguage(language: LanguageId): CodeSyntax {
+  return SYNTAX_OF_LANGUAGE[language];
+}
+
 /** The syntax of the file a completion is for; JavaScript's where the language is unknown. */
 export function syntaxOf(fileName: string, editorLanguageId?: string): CodeSyntax {
   const language = completionLanguageOf(fileName, editorLanguageId);
-  return language ? SYNTAX_OF_LANGUAGE[language] : JAVASCRIPT_SYNTAX;
+  return language ? syntaxOfLanguage(language) : JAVASCRIPT_SYNTAX;
 }
 
 // A character literal: one character or one escape between single quotes.

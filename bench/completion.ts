@@ -192,7 +192,8 @@ export function summarizeScores(scores: readonly Scored[]) {
   };
 }
 
-export async function benchCompletion(repoRoot: string, promptCount = Number(process.env.ASTROLABE_COMPLETION_PROMPTS ?? 360), maxTokens = 32): Promise<BenchRow[]> {
+// The samples (every prompt with its completions) go beside the results, so `--results DIR` keeps a run apart.
+export async function benchCompletion(repoRoot: string, resultsDir: string, promptCount = Number(process.env.ASTROLABE_COMPLETION_PROMPTS ?? 360), maxTokens = 32): Promise<BenchRow[]> {
   const modelDir = join(repoRoot, 'models', 'completion');
   const sourceRoot = join(repoRoot, PACKAGE, 'src');
   if (!existsSync(join(modelDir, 'config.json')) || !existsSync(sourceRoot)) {
@@ -217,7 +218,6 @@ export async function benchCompletion(repoRoot: string, promptCount = Number(pro
     bench: 'completion', modelDir, analysis, prompts, maxTokens, sourceRoot: project,
     compiles: async (prompt, completion) => analysis.diagnostics(prompt.file, prompt.prefix + completion + prompt.suffix).length === 0,
   });
-  const resultsDir = join(repoRoot, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'completion-samples.jsonl'), run.samples.map((sample) => JSON.stringify(sample)).join('\n') + '\n');
   const rows: BenchRow[] = [

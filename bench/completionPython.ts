@@ -69,7 +69,8 @@ function dereferencesIn(file: string, text: string, root: Node): DereferenceProm
   return prompts;
 }
 
-export async function benchCompletionPython(repoRoot: string, promptCount = Number(process.env.ASTROLABE_COMPLETION_PROMPTS ?? 360), maxTokens = 32): Promise<BenchRow[]> {
+// The samples (every prompt with its completions) go beside the results, so `--results DIR` keeps a run apart.
+export async function benchCompletionPython(repoRoot: string, resultsDir: string, promptCount = Number(process.env.ASTROLABE_COMPLETION_PROMPTS ?? 360), maxTokens = 32): Promise<BenchRow[]> {
   const modelDir = join(repoRoot, 'models', 'completion');
   if (!existsSync(join(modelDir, 'config.json'))) {
     process.stderr.write(`bench: completion-python skipped (no model at ${modelDir})\n`);
@@ -107,7 +108,6 @@ export async function benchCompletionPython(repoRoot: string, promptCount = Numb
         return onLine(completed) <= onLine(original) && completed.length <= original.length;
       },
     });
-    const resultsDir = join(repoRoot, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, 'completion-python-samples.jsonl'), run.samples.map((sample) => JSON.stringify(sample)).join('\n') + '\n');
     return [...run.rows('mypy 1.0.1, pyright'), ...cliLatency(repoRoot, sources, prompts, maxTokens, 'completion-python')];

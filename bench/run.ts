@@ -25,6 +25,9 @@ async function main(): Promise<void> {
   // --completion-model DIR: completion-languages on another completion model (e.g. the one before).
   const completionModelFlag = process.argv.indexOf('--completion-model');
   const completionModelDir = completionModelFlag > 0 ? process.argv[completionModelFlag + 1]! : join(repoRoot, 'models', 'completion');
+  // --results DIR keeps a comparison run (e.g. a random-weights baseline) apart from bench/results.
+  const resultsFlag = process.argv.indexOf('--results');
+  const resultsDir = resultsFlag > 0 ? process.argv[resultsFlag + 1]! : join(repoRoot, 'bench', 'results');
   const benches: [string, () => Promise<BenchRow[]>][] = [
     ['parse-throughput', () => benchParseThroughput(repoRoot)],
     ['encoder-parity', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderParity(modelDir) : skipped(`no encoder at ${modelDir}`))],
@@ -35,14 +38,11 @@ async function main(): Promise<void> {
     ['ast-probe', async () => (existsSync(join(modelDir, 'config.json')) ? benchAstProbe(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['clone-detection', async () => (existsSync(join(modelDir, 'config.json')) ? benchCloneDetection(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
     ['clone-poj104', async () => (existsSync(join(modelDir, 'config.json')) ? benchClonePoj104(repoRoot, modelDir) : skipped(`no encoder at ${modelDir}`))],
-    ['completion', () => benchCompletion(repoRoot)],
-    ['completion-python', () => benchCompletionPython(repoRoot)],
+    ['completion', () => benchCompletion(repoRoot, resultsDir)],
+    ['completion-python', () => benchCompletionPython(repoRoot, resultsDir)],
     ['completion-languages', () => benchCompletionLanguages(completionModelDir)],
     ['encoder-quality', async () => (existsSync(join(modelDir, 'config.json')) ? benchEncoderQuality(repoRoot, modelDir, modelDir.split('/').pop()!) : skipped(`no encoder at ${modelDir}`))],
   ];
-  // --results DIR keeps a comparison run (e.g. a random-weights baseline) apart from bench/results.
-  const resultsFlag = process.argv.indexOf('--results');
-  const resultsDir = resultsFlag > 0 ? process.argv[resultsFlag + 1]! : join(repoRoot, 'bench', 'results');
   // Parts of a larger bench, run only when named: the whole run measures them already.
   const onRequest = new Set(['clone-poj104']);
   for (const [name, bench] of benches) {

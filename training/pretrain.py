@@ -30,19 +30,29 @@ from token_shards import TokenShard, special_ids  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
-def batches(shard: TokenShard, batch_size: int, max_tokens: int, rng: random.Random, pad_id: int):
-    """Endless random batches; a sequence longer than max_tokens contributes a random window (its [CLS] kept)."""
+def batches(shard: TokenShard, batch_size: int, max_tokens: int, rng: random.Random, pad_id: int, pool: int = 1):
+    """Endless random batches; a sequence longer than max_tokens contributes a random window (its [CLS] kept).
+
+    With pool > 1, pool batches' worth of sequences are drawn at once, sorted by length and cut into batches
+    served in random order: a batch pads to its longest sequence, and code units' lengths vary so much that
+    random batches at 256 tokens are mostly padding.
+    """
     count = len(shard)
     while True:
-        rows = [shard.sequence(rng.randrange(count)) for _ in range(batch_size)]
+        rows = [shard.sequence(rng.randrange(count)) for _ in range(batch_size * pool)]
         rows = [crop(row, max_tokens, rng) for row in rows]
-        length = max(len(row) for row in rows)
-        ids = torch.full((batch_size, length), pad_id, dtype=torch.long)
-        mask = torch.zeros((batch_size, length), dtype=torch.long)
-        for index, row in enumerate(rows):
-            ids[index, : len(row)] = torch.as_tensor(row, dtype=torch.long)
-            mask[index, : len(row)] = 1
-        yield ids, mask
+        if pool > 1:
+            rows.sort(key=len)
+        groups = [rows[start : start + batch_size] for start in range(0, len(rows), batch_size)]
+        rng.shuffle(groups)
+        for group in groups:
+            length = max(len(row) for row in group)
+            ids = torch.full((len(group), length), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(group), length), dtype=torch.long)
+            for index, row in enumerate(group):
+                ids[index, : len(row)] = torch.as_tensor(row, dtype=torch.long)
+                mask[index, : len(row)] = 1
+            yield ids, mask
 
 
 def crop(row, max_tokens: int, rng: random.Random):
@@ -94,6 +104,8 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--length-pool", type=int, default=1,
+                        help="draw this many batches at once and group them by length (less padding; 16 at --max-tokens 256)")
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--minutes", type=float, default=110.0, help="wall-clock budget for this run (all resumes together)")
@@ -143,7 +155,7 @@ def main() -> None:
 
     rng = random.Random(args.seed + run.state["step"])
     generator = torch.Generator().manual_seed(args.seed + run.state["step"])
-    source = batches(train, args.batch, args.max_tokens, rng, specials["pad"])
+    source = batches(train, args.batch, args.max_tokens, rng, specials["pad"], args.length_pool)
     trace_source = trace_train.batches(args.batch, rng, specials["pad"]) if trace_train else None
     run.state.setdefault("trace_steps", 0)
 

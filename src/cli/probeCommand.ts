@@ -73,8 +73,9 @@ export function registerProbeCommands(program: Command, scriptDir: string): void
     .option('--test <n>', 'test units per language', positiveInt, 400)
     .option('--seed <n>', 'sampling seed', positiveInt, 1)
     .option('--model <dir>', 'encoder folder (default: the bundled models/encoder)')
+    .option('--with-text', "also write each unit's text and leaf spans (to probe another model, e.g. training/probe_lm_states.py)")
     .requiredOption('--out <dir>', 'where to write (e.g. ~/.cache/astrolabe/probe/trained)')
-    .action(async (flags: { units: string[]; heldOut: string[]; languages: string; train: number; test: number; seed: number; model?: string; out: string }) => {
+    .action(async (flags: { units: string[]; heldOut: string[]; languages: string; train: number; test: number; seed: number; model?: string; withText?: boolean; out: string }) => {
       const known = new Set<string>(LANGUAGES.map((language) => language.id));
       const languages = flags.languages.split(',').map((id) => id.trim());
       for (const id of languages) if (!known.has(id)) throw new UsageError(`unknown language id ${id}`);
@@ -82,7 +83,7 @@ export function registerProbeCommands(program: Command, scriptDir: string): void
       const started = performance.now();
       const report = await writeProbeData({
         units: flags.units, heldOut: flags.heldOut, languages: languages as LanguageId[],
-        perSplit: { train: flags.train, test: flags.test }, seed: flags.seed,
+        perSplit: { train: flags.train, test: flags.test }, seed: flags.seed, withText: flags.withText === true,
         modelDir: flags.model ? resolve(flags.model) : defaultEncoderDir(scriptDir), out: resolve(flags.out),
         onProgress: (message) => process.stderr.write(`${message}\n`),
       }, await TreeSitterRuntime.create(findGrammarsDir(scriptDir)));

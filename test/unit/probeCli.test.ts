@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AstProbe } from '../../src/core/probe/astProbe';
@@ -74,6 +75,40 @@ describe('AstProbe', { skip: NO_PROBE }, () => {
       assert.equal(await probe.probe('def broken(:\n', 'python'), 'syntax-error');
     } finally {
       await probe.dispose();
+    }
+  });
+});
+
+describe('astrolabe probe-data', () => {
+  it("writes trees and per-layer word vectors; --with-text adds each unit's text and leaf spans", () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astrolabe-probe-data-'));
+    try {
+      const units = [
+        { language: 'python', kind: 'function', package: 'geometry', name: 'area', text: 'def area(w, h):\n    """Größe."""\n    return w * h  # 面積\n' },
+        { language: 'python', kind: 'function', package: 'geometry', name: 'label', text: 'def label(n):\n    return f"n={n}" if n > 0 else "∅"\n' },
+        { language: 'python', kind: 'function', package: 'broken', name: 'bad', text: 'def bad(:\n    pass\n' },
+      ];
+      const heldOut = join(folder, 'valid.jsonl');
+      writeFileSync(heldOut, units.map((unit) => JSON.stringify(unit)).join('\n') + '\n');
+      writeFileSync(join(folder, 'train.jsonl'), '');
+      const out = join(folder, 'data');
+      const result = astrolabe('probe-data', '--units', join(folder, 'train.jsonl'), '--held-out', heldOut, '--languages', 'python', '--train', '1', '--test', '5', '--with-text', '--model', MODEL, '--out', out);
+      assert.equal(result.status, 0, result.stderr);
+      const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as { hiddenSize: number; layers: number; skipped: Record<string, number> };
+      assert.equal(meta.skipped['syntax-error'], 1, 'the broken unit');
+      const lines = readFileSync(join(out, 'test-python.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { name: string; leaves: number; text: string; spans: [number, number][]; d: number[] });
+      assert.deepEqual(lines.map((line) => line.name).sort(), ['area', 'label']);
+      for (const line of lines) {
+        assert.equal(line.spans.length, line.leaves);
+        assert.equal(line.d.length, line.leaves - 1);
+        const leaves = line.spans.map(([start, end]) => line.text.slice(start, end));
+        if (line.name === 'area') assert.deepEqual(leaves, ['def', 'area', '(', 'w', ',', 'h', ')', ':', 'return', 'w', '*', 'h'], 'comments and the docstring are no leaves');
+        else assert.ok(leaves.includes('"∅"') && leaves.includes('f"n={n}"'), 'a string literal is one leaf');
+      }
+      const leafCount = lines.reduce((sum, line) => sum + line.leaves, 0);
+      for (let layer = 0; layer <= meta.layers; layer++) assert.equal(statSync(join(out, `test-python.L${layer}.f16`)).size, leafCount * meta.hiddenSize * 2);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

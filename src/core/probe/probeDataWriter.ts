@@ -23,6 +23,11 @@ export interface ProbeDataOptions {
   readonly modelDir: string;
   readonly out: string;
   readonly seed: number;
+  /**
+   * Also write each unit's text and its leaves' spans (UTF-16 offsets, [start, end)): what a model outside
+   * the encoder format needs to make its own word vectors for the same trees (training/probe_lm_states.py).
+   */
+  readonly withText?: boolean;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -78,7 +83,8 @@ export async function writeProbeData(options: ProbeDataOptions, runtime: TreeSit
                 writeSync(vectorFiles[layer]!, float16Bytes(leafVectors(layerStates, hidden, example.tokenLeaf, example.leaves.length)));
               }
               const { d, c, u } = example.encoding;
-              metadata.push(JSON.stringify({ package: unit.package, name: unit.name, leaves: example.leaves.length, tokens: length, d, c, u }));
+              const text = options.withText ? { text: unit.text, spans: example.leaves.map((leaf) => [leaf.start, leaf.end]) } : {};
+              metadata.push(JSON.stringify({ package: unit.package, name: unit.name, leaves: example.leaves.length, tokens: length, d, c, u, ...text }));
               leafCount += example.leaves.length;
               if (metadata.length % 200 === 0) options.onProgress?.(`${key}: ${metadata.length} units`);
             }

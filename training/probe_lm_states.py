@@ -54,16 +54,17 @@ def leaf_tokens(spans: list[list[int]], token_offsets: list[tuple[int, int]], te
 
 
 def layer_states(model: CompletionLM, ids: torch.Tensor) -> list[torch.Tensor]:
-    """Hidden states of every layer for one sequence, no cache: embeddings, each block, the last normalized."""
-    length = ids.shape[1]
-    x = model.tokens(ids) + model.positions(torch.arange(length).unsqueeze(0))
-    bias = (torch.arange(length).unsqueeze(0) > torch.arange(length).unsqueeze(1)).to(torch.float32) * -1e9
-    past_keys, past_values = model.empty_cache(1)
-    states = [x]
-    for index, block in enumerate(model.blocks):
-        x, _, _ = block(x, past_keys[index], past_values[index], bias)
-        states.append(model.norm(x) if index == len(model.blocks) - 1 else x)
-    return states
+    """Hidden states of every layer for one sequence: embeddings, each block, the last normalized. Read by hooks
+    from the model's own forward pass (no cache), so positions and the causal mask are the model's."""
+    states: list[torch.Tensor] = []
+    hooks = [model.blocks[0].register_forward_pre_hook(lambda _, inputs: states.append(inputs[0]))]
+    hooks += [block.register_forward_hook(lambda _, __, output: states.append(output[0])) for block in model.blocks[:-1]]
+    try:
+        last, _, _ = model.hidden(ids, *model.empty_cache(1))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return [*states, last]
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from token_shards import TokenShard
+from token_shards import TokenShard, pad_sequences
 
 NOT_EXECUTED, EXECUTED = 1, 2
 
@@ -37,18 +37,10 @@ class TraceShards:
 
     def batch(self, indexes: list[int], pad_id: int) -> tuple[torch.Tensor, ...]:
         """(ids, attention mask, coverage labels, value labels), padded to the longest row."""
-        rows = [(self.ids.sequence(i), self.coverage.sequence(i), self.values.sequence(i)) for i in indexes]
-        length = max(len(row[0]) for row in rows)
-        ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), length), dtype=torch.long)
-        coverage = torch.zeros((len(rows), length), dtype=torch.long)
-        values = torch.zeros((len(rows), length), dtype=torch.long)
-        for index, (row_ids, row_coverage, row_values) in enumerate(rows):
-            ids[index, : len(row_ids)] = torch.from_numpy(row_ids)
-            mask[index, : len(row_ids)] = 1
-            coverage[index, : len(row_ids)] = torch.from_numpy(row_coverage)
-            values[index, : len(row_ids)] = torch.from_numpy(row_values)
-        return ids, mask, coverage, values
+        ids, mask = pad_sequences([self.ids.sequence(i) for i in indexes], pad_id)
+        coverage, _ = pad_sequences([self.coverage.sequence(i) for i in indexes], 0)  # 0: no label
+        values, _ = pad_sequences([self.values.sequence(i) for i in indexes], 0)
+        return tuple(torch.from_numpy(array) for array in (ids, mask, coverage, values))
 
     def batches(self, batch_size: int, rng: random.Random, pad_id: int):
         """Endless random batches."""

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
 from export_onnx import export_onnx, reference_outputs  # noqa: E402
 from quantize_int8 import quantize_int8  # noqa: E402
-from token_shards import TokenShard  # noqa: E402
+from token_shards import TokenShard, pad_sequences  # noqa: E402
 
 
 def main() -> None:
@@ -79,13 +79,7 @@ def mean_embeddings(encoder: CodeEncoder, samples: TokenShard, dimensions: list[
     sums = {d: torch.zeros(d, dtype=torch.float64) for d in dimensions}
     with torch.no_grad():
         for start in range(0, len(indexes), 32):
-            rows = [list(samples.sequence(i))[:max_tokens] for i in indexes[start : start + 32]]
-            length = max(len(row) for row in rows)
-            ids = torch.zeros((len(rows), length), dtype=torch.long)
-            mask = torch.zeros_like(ids)
-            for row, sequence in enumerate(rows):
-                ids[row, : len(sequence)] = torch.tensor(sequence)
-                mask[row, : len(sequence)] = 1
+            ids, mask = map(torch.from_numpy, pad_sequences([samples.sequence(i)[:max_tokens] for i in indexes[start : start + 32]], encoder.config.pad_id))
             pooled = mean_pool(encoder(ids, mask)[-1], mask)
             for d in dimensions:
                 sums[d] += torch.nn.functional.normalize(pooled[:, :d], dim=-1).sum(dim=0).double()

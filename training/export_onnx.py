@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from encoder_model import CodeEncoder, ExportWrapper
+from token_shards import pad_sequences
 
 INPUT_NAMES = ["input_ids", "attention_mask"]
 OUTPUT_NAMES = ["embedding", "hidden_states"]
@@ -42,12 +43,7 @@ def export_onnx(encoder: CodeEncoder, path: Path, opset: int = 17) -> None:
 def reference_outputs(encoder: CodeEncoder, sequences: list[list[int]]) -> dict:
     """Torch's outputs for `sequences` (padded into one batch), for the runtime's parity check."""
     wrapper = ExportWrapper(encoder).eval()
-    length = max(len(sequence) for sequence in sequences)
-    ids = torch.zeros((len(sequences), length), dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for row, sequence in enumerate(sequences):
-        ids[row, : len(sequence)] = torch.tensor(sequence)
-        mask[row, : len(sequence)] = 1
+    ids, mask = map(torch.from_numpy, pad_sequences(sequences, encoder.config.pad_id))
     with torch.no_grad():
         embedding, hidden_states = wrapper(ids, mask)
     return {

@@ -28,7 +28,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
-from token_shards import TokenShard, special_ids  # noqa: E402
+from token_shards import TokenShard, pad_sequences, special_ids  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
@@ -100,14 +100,9 @@ def draw_batch(rng: random.Random, pool: np.ndarray, members: dict, packages: np
 
 
 def padded(rows: list, max_tokens: int, pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    rows = [list(row[: max_tokens - 1]) + [row[-1]] if len(row) > max_tokens else list(row) for row in rows]  # keep [SEP]
-    length = max(len(row) for row in rows)
-    ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for index, row in enumerate(rows):
-        ids[index, : len(row)] = torch.as_tensor(row, dtype=torch.long)
-        mask[index, : len(row)] = 1
-    return ids, mask
+    rows = [list(row[: max_tokens - 1]) + [row[-1]] if len(row) > max_tokens else row for row in rows]  # keep [SEP]
+    ids, mask = pad_sequences(rows, pad_id)
+    return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def embed(encoder: CodeEncoder, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -190,7 +185,11 @@ def main() -> None:
         if mlm_head is not None:
             mlm_head.load_state_dict(checkpoint["mlm_head"])
     elif args.init:
-        grow_from(encoder, torch.load(args.init / "checkpoint.pt", map_location=args.device)["encoder"])
+        initial = torch.load(args.init / "checkpoint.pt", map_location=args.device)
+        grow_from(encoder, initial["encoder"])
+        # A masked-LM run's head (pretrain.py saves it as "head") goes on where it stopped, not from random.
+        if mlm_head is not None and "head" in initial:
+            mlm_head.load_state_dict(initial["head"])
     run.state.setdefault("pairs", 0)
     (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
 from execution_objectives import ExecutionHeads, TraceShards, coverage_accuracy, line_predictions  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens, masked_lm_loss  # noqa: E402
-from token_shards import TokenShard, special_ids  # noqa: E402
+from token_shards import TokenShard, pad_sequences, special_ids  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
@@ -46,13 +46,8 @@ def batches(shard: TokenShard, batch_size: int, max_tokens: int, rng: random.Ran
         groups = [rows[start : start + batch_size] for start in range(0, len(rows), batch_size)]
         rng.shuffle(groups)
         for group in groups:
-            length = max(len(row) for row in group)
-            ids = torch.full((len(group), length), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(group), length), dtype=torch.long)
-            for index, row in enumerate(group):
-                ids[index, : len(row)] = torch.as_tensor(row, dtype=torch.long)
-                mask[index, : len(row)] = 1
-            yield ids, mask
+            ids, mask = pad_sequences(group, pad_id)
+            yield torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def crop(row, max_tokens: int, rng: random.Random):

@@ -44,6 +44,17 @@ class TokenShard:
         return np.asarray(self.tokens[start : start + int(record["length"])], dtype=np.int64)
 
 
+def pad_sequences(rows, pad_id: int = PAD) -> tuple[np.ndarray, np.ndarray]:
+    """Token-id rows as one batch: (ids, attention mask), int64, padded on the right to the longest row."""
+    length = max(len(row) for row in rows)
+    ids = np.full((len(rows), length), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), length), dtype=np.int64)
+    for index, row in enumerate(rows):
+        ids[index, : len(row)] = row
+        mask[index, : len(row)] = 1
+    return ids, mask
+
+
 def special_ids(prefix: Path | str) -> dict:
     """The special token ids, and the first id that masking may pick or replace with."""
     return {"pad": PAD, "unk": UNK, "cls": CLS, "sep": SEP, "mask": MASK, "first_regular": SPECIAL_COUNT}

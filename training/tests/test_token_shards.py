@@ -7,7 +7,9 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from token_shards import TokenShard  # noqa: E402
+import numpy as np  # noqa: E402
+
+from token_shards import TokenShard, pad_sequences  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 WRITER = REPO / "out" / "src" / "core" / "tokenize" / "shardWriter.js"
@@ -46,3 +48,12 @@ class TokenShardTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PadSequencesTest(unittest.TestCase):
+    def test_pads_right_to_the_longest_row_with_a_mask(self):
+        rows = [np.array([2, 65535, 3], dtype="<u2"), [2, 3], np.array([2, 7, 8, 9, 3], dtype="<u2")]
+        ids, mask = pad_sequences(rows, pad_id=5)
+        self.assertEqual(ids.dtype, np.int64)
+        self.assertEqual(ids.tolist(), [[2, 65535, 3, 5, 5], [2, 3, 5, 5, 5], [2, 7, 8, 9, 3]])  # uint16 ids survive
+        self.assertEqual(mask.tolist(), [[1, 1, 1, 0, 0], [1, 1, 0, 0, 0], [1, 1, 1, 1, 1]])

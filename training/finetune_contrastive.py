@@ -186,14 +186,18 @@ def main() -> None:
             mlm_head.load_state_dict(checkpoint["mlm_head"])
     elif args.init:
         initial = torch.load(args.init / "checkpoint.pt", map_location=args.device)
+        # A stage continues its init stage's stream of draws instead of drawing the very same pairs again.
+        run.state["draw_offset"] = int(initial.get("state", {}).get("pairs", 0))
         grow_from(encoder, initial["encoder"])
-        # A masked-LM run's head (pretrain.py saves it as "head") goes on where it stopped, not from random.
-        if mlm_head is not None and "head" in initial:
-            mlm_head.load_state_dict(initial["head"])
+        # The masked-LM head of the run started from (pretrain.py saves it as "head", this script as
+        # "mlm_head") goes on where it stopped, not from random.
+        saved_head = initial.get("mlm_head", initial.get("head"))
+        if mlm_head is not None and saved_head is not None:
+            mlm_head.load_state_dict(saved_head)
     run.state.setdefault("pairs", 0)
     (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
 
-    rng = random.Random(args.seed + run.state["step"])
+    rng = random.Random(args.seed + run.state.get("draw_offset", 0) + run.state["step"])
     pool = sampling_pool(train_q, args.language_weights)
     members = package_members(train_q)
     packages = np.asarray(train_q.records["package"], dtype=np.int64)

@@ -1,5 +1,8 @@
 """finetune_contrastive.py's growing of a model and its language-weighted sampling."""
+import json
+import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 from types import SimpleNamespace
@@ -9,7 +12,9 @@ import random
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+TRAINING = Path(__file__).resolve().parents[1]
+WRITER = TRAINING.parent / "out" / "src" / "core" / "tokenize" / "shardWriter.js"
+sys.path.insert(0, str(TRAINING))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
 from finetune_contrastive import draw_batch, grow_from, package_members, sampling_pool  # noqa: E402
 from token_shards import RECORD  # noqa: E402
@@ -97,6 +102,44 @@ class PackageBatchTest(unittest.TestCase):
         shard = self.shard([0, 0, 0, 0], [[7, 8], [7, 8], [9], [10]])
         batch = draw_batch(random.Random(1), np.arange(4), package_members(shard), np.zeros(4, dtype=np.int64), 4, 1.0, 4, shard)
         self.assertEqual(sorted(shard.sequences[index][0] for index in batch), [7, 9, 10])
+
+
+
+@unittest.skipUnless(WRITER.exists(), "compile the TypeScript first (npm run build / tsc -p test/tsconfig.json)")
+class StagesTest(unittest.TestCase):
+    """Two stages run end to end on tiny pair shards written by the TypeScript ShardWriter."""
+
+    def write_pairs(self, folder: Path) -> None:
+        folder.mkdir()
+        rows = [[2, 40 + i, 50 + i % 3, 3] for i in range(12)]
+        script = f"""
+          const {{ ShardWriter }} = require({json.dumps(str(WRITER))});
+          for (const split of ['train', 'valid']) for (const side of ['query', 'code']) {{
+            const writer = new ShardWriter({json.dumps(str(folder))} + '/' + split + '.' + side);
+            {json.dumps(rows)}.forEach((row, i) => writer.add(side === 'code' ? [...row, 60] : row, {{ unit: i, package: i % 2, language: 0, kind: 1 }}));
+            writer.close({{ tokenizer: {{ vocabSize: 64 }}, languages: ['python'] }});
+          }}
+        """
+        subprocess.run(["node", "-e", script], check=True)
+
+    def stage(self, pairs: Path, out: Path, *extra: str) -> dict:
+        command = [sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(pairs), "--out", str(out),
+                   "--batch", "4", "--layers", "1", "--dropout", "0", "--mlm-weight", "1", "--checkpoint-minutes", "100", *extra]
+        subprocess.run(command, check=True, capture_output=True)
+        return torch.load(out / "checkpoint.pt", map_location="cpu")
+
+    def test_a_stage_goes_on_from_its_init_stage(self):
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            self.write_pairs(folder / "pairs")
+            first = self.stage(folder / "pairs", folder / "first", "--max-steps", "3")
+            self.assertEqual(first["state"]["pairs"], 12)
+            second = self.stage(folder / "pairs", folder / "second", "--init", str(folder / "first"), "--max-steps", "0")
+            # its draws go on from the 12 pairs the first stage drew, not from the start of the same stream
+            self.assertEqual(second["state"]["draw_offset"], 12)
+            # the masked-LM head is the first stage's, not a new random one
+            for name, weights in first["mlm_head"].items():
+                self.assertTrue(torch.equal(weights, second["mlm_head"][name]), name)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@ class EncoderConfig:
     max_positions: int = 512
     dropout: float = 0.1
     pad_id: int = 0
+    # A bag-of-words branch beside the blocks: its own token table, mean-pooled and added to the pooled
+    # embedding. It carries the broad word-to-code links a bag-of-words stage learns from millions of
+    # pairs in minutes, so the blocks can keep a masked-LM's context and syntax (see training/README).
+    bag_of_words: bool = False
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -79,8 +83,24 @@ class Block(nn.Module):
         return hidden + self.dropout(self.ffn(self.ffn_norm(hidden)))
 
 
+class BagOfWords(nn.Module):
+    """Token and position embeddings, normalized per token: what a 0-layer CodeEncoder computes, with the
+    same parameter names, so a bag-of-words stage's weights load into it unchanged."""
+
+    def __init__(self, config: EncoderConfig):
+        super().__init__()
+        self.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_id)
+        self.position_embeddings = nn.Embedding(config.max_positions, config.hidden_size)
+        self.embedding_norm = nn.LayerNorm(config.hidden_size)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
+        return self.embedding_norm(self.token_embeddings(input_ids) + self.position_embeddings(positions))
+
+
 class CodeEncoder(nn.Module):
-    """Token ids -> per-layer hidden states. Layer 0 is the embedding output; layer L the final, normalized one."""
+    """Token ids -> per-layer hidden states. Layer 0 is the embedding output; layer L the final, normalized one.
+    `pool` turns them into the unit's embedding."""
 
     def __init__(self, config: EncoderConfig):
         super().__init__()
@@ -91,6 +111,7 @@ class CodeEncoder(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config) for _ in range(config.layers)])
         self.final_norm = nn.LayerNorm(config.hidden_size)
+        self.bag = BagOfWords(config) if config.bag_of_words else None
         self.apply(_init_weights)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> list[torch.Tensor]:
@@ -104,6 +125,13 @@ class CodeEncoder(nn.Module):
             hidden = block(hidden, additive_mask)
             states.append(self.final_norm(hidden) if index == len(self.blocks) - 1 else hidden)
         return states
+
+    def pool(self, final_hidden: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The unit's embedding (before normalization): the final layer's mean, plus the bag-of-words branch's."""
+        pooled = mean_pool(final_hidden, attention_mask)
+        if self.bag is not None:
+            pooled = pooled + mean_pool(self.bag(input_ids), attention_mask)
+        return pooled
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -131,4 +159,4 @@ class ExportWrapper(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         states = self.encoder(input_ids, attention_mask)
-        return mean_pool(states[-1], attention_mask), torch.stack(states, dim=0)
+        return self.encoder.pool(states[-1], input_ids, attention_mask), torch.stack(states, dim=0)

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
+from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
 from export_onnx import export_onnx, reference_outputs  # noqa: E402
 from quantize_int8 import quantize_int8  # noqa: E402
 from token_shards import TokenShard, pad_sequences  # noqa: E402
@@ -80,7 +80,7 @@ def mean_embeddings(encoder: CodeEncoder, samples: TokenShard, dimensions: list[
     with torch.no_grad():
         for start in range(0, len(indexes), 32):
             ids, mask = map(torch.from_numpy, pad_sequences([samples.sequence(i)[:max_tokens] for i in indexes[start : start + 32]], encoder.config.pad_id))
-            pooled = mean_pool(encoder(ids, mask)[-1], mask)
+            pooled = encoder.pool(encoder(ids, mask)[-1], ids, mask)
             for d in dimensions:
                 sums[d] += torch.nn.functional.normalize(pooled[:, :d], dim=-1).sum(dim=0).double()
     return {d: (sums[d] / len(indexes)).tolist() for d in dimensions}

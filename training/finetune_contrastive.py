@@ -27,9 +27,9 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
+from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
 from token_shards import TokenShard, pad_sequences, special_ids  # noqa: E402
-from masked_lm import MaskedLMHead, mask_tokens  # noqa: E402
+from masked_lm import MaskedLMHead, mask_tokens, saved_mlm_head  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
 
@@ -106,7 +106,7 @@ def padded(rows: list, max_tokens: int, pad_id: int) -> tuple[torch.Tensor, torc
 
 
 def embed(encoder: CodeEncoder, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    return mean_pool(encoder(ids, mask)[-1], mask)
+    return encoder.pool(encoder(ids, mask)[-1], ids, mask)
 
 
 def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int, max_tokens: int, count: int = 500) -> float:
@@ -127,6 +127,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=Path, required=True)
     parser.add_argument("--init", type=Path, help="run folder to start from (random weights without it)")
     parser.add_argument("--layers", type=int, help="blocks (default: --init's, else 4); more than --init's grows it")
+    parser.add_argument("--bag-of-words", type=Path,
+                        help="add a bag-of-words branch to the pooled embedding, started from this run folder (a --layers 0 stage)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-tokens", type=int, default=192)
     parser.add_argument("--batch", type=int, default=64)
@@ -151,6 +153,8 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.bag_of_words and not args.init:
+        parser.error("--bag-of-words adds a branch to the model --init names")
 
     torch.manual_seed(args.seed)
     if args.device == "cpu":
@@ -166,6 +170,10 @@ def main() -> None:
         config = dataclasses.replace(config, layers=args.layers)
     if args.dropout is not None:
         config = dataclasses.replace(config, dropout=args.dropout)
+    if args.bag_of_words:
+        if config.bag_of_words:
+            parser.error(f"{args.init} already has a bag-of-words branch")
+        config = dataclasses.replace(config, bag_of_words=True)
     encoder = CodeEncoder(config).to(args.device)
     dimensions = [int(d) for d in args.dimensions.split(",") if int(d) <= config.hidden_size]
     log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.05)))  # temperature 0.05 to start, learned
@@ -188,10 +196,13 @@ def main() -> None:
         initial = torch.load(args.init / "checkpoint.pt", map_location=args.device)
         # A stage continues its init stage's stream of draws instead of drawing the very same pairs again.
         run.state["draw_offset"] = int(initial.get("state", {}).get("pairs", 0))
-        grow_from(encoder, initial["encoder"])
-        # The masked-LM head of the run started from (pretrain.py saves it as "head", this script as
-        # "mlm_head") goes on where it stopped, not from random.
-        saved_head = initial.get("mlm_head", initial.get("head"))
+        state = dict(initial["encoder"])
+        if args.bag_of_words:
+            bag_stage = torch.load(args.bag_of_words / "checkpoint.pt", map_location=args.device)["encoder"]
+            state.update({f"bag.{name}": bag_stage[name] for name in encoder.bag.state_dict()})
+        grow_from(encoder, state)
+        # The masked-LM head of the run started from goes on where it stopped, not from random.
+        saved_head = saved_mlm_head(initial)
         if mlm_head is not None and saved_head is not None:
             mlm_head.load_state_dict(saved_head)
     run.state.setdefault("pairs", 0)
@@ -216,7 +227,7 @@ def main() -> None:
             code_ids, labels = mask_tokens(code_ids, code_mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=masking)
         code_ids, code_mask = code_ids.to(args.device), code_mask.to(args.device)
         code_states = encoder(code_ids, code_mask)[-1]
-        codes = mean_pool(code_states, code_mask)
+        codes = encoder.pool(code_states, code_ids, code_mask)
         contrastive = matryoshka_info_nce(queries, codes, dimensions, log_scale)
         loss = contrastive
         if mlm_head is not None:

@@ -21,6 +21,12 @@ class MaskedLMHead(nn.Module):
         return self.transform(hidden) @ self.embeddings.weight.t() + self.bias
 
 
+def saved_mlm_head(checkpoint: dict) -> dict | None:
+    """A run checkpoint's masked-LM head weights, or None: saved as "mlm_head" (pretrain.py's runs before
+    2026-12-07 named it "head"; those checkpoints are still read, and resumed)."""
+    return checkpoint.get("mlm_head", checkpoint.get("head"))
+
+
 def mask_tokens(
     ids: torch.Tensor,
     attention_mask: torch.Tensor,
@@ -45,10 +51,10 @@ def mask_tokens(
     return masked, labels
 
 
-def masked_lm_loss(encoder: CodeEncoder, head: MaskedLMHead, ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def masked_lm_loss(encoder: CodeEncoder, mlm_head: MaskedLMHead, ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     hidden = encoder(ids, attention_mask)[-1]
     selected = labels != -100
     if not bool(selected.any()):
         return hidden.sum() * 0.0
-    logits = head(hidden[selected])
+    logits = mlm_head(hidden[selected])
     return nn.functional.cross_entropy(logits, labels[selected])

@@ -25,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
 from execution_objectives import ExecutionHeads, TraceShards, coverage_accuracy, line_predictions  # noqa: E402
-from masked_lm import MaskedLMHead, mask_tokens, masked_lm_loss  # noqa: E402
+from masked_lm import MaskedLMHead, mask_tokens, masked_lm_loss, saved_mlm_head  # noqa: E402
 from token_shards import TokenShard, pad_sequences, special_ids  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
@@ -57,7 +57,7 @@ def crop(row, max_tokens: int, rng: random.Random):
     return [row[0], *row[start : start + max_tokens - 1]]
 
 
-def evaluate(encoder, head, shard: TokenShard, specials: dict, config: EncoderConfig, max_tokens: int, count: int = 64) -> float:
+def evaluate(encoder, mlm_head, shard: TokenShard, specials: dict, config: EncoderConfig, max_tokens: int, count: int = 64) -> float:
     """Masked-LM loss on a fixed sample of validation sequences (fixed masks), for comparable numbers across a run."""
     encoder.eval()
     rng = random.Random(1234)
@@ -68,7 +68,7 @@ def evaluate(encoder, head, shard: TokenShard, specials: dict, config: EncoderCo
         for _ in range(max(1, count // 16)):
             ids, mask = next(source)
             masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
-            losses.append(float(masked_lm_loss(encoder, head, masked, mask, labels)))
+            losses.append(float(masked_lm_loss(encoder, mlm_head, masked, mask, labels)))
     encoder.train()
     return sum(losses) / len(losses)
 
@@ -126,8 +126,8 @@ def main() -> None:
     config = EncoderConfig(vocab_size=train.vocab_size, hidden_size=args.hidden, layers=args.layers, heads=args.heads,
                            ffn_size=4 * args.hidden, max_positions=max(512, args.max_tokens))
     encoder = CodeEncoder(config).to(args.device)
-    head = MaskedLMHead(encoder).to(args.device)
-    parameters = list(encoder.parameters()) + [p for name, p in head.named_parameters() if not name.startswith("embeddings.")]
+    mlm_head = MaskedLMHead(encoder).to(args.device)
+    parameters = list(encoder.parameters()) + [p for name, p in mlm_head.named_parameters() if not name.startswith("embeddings.")]
     optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
     trace_train = TraceShards(args.traces, "train") if args.traces else None
     trace_valid = TraceShards(args.traces, "valid") if args.traces else None
@@ -137,7 +137,7 @@ def main() -> None:
     checkpoint = run.resume(args.device)
     if checkpoint:
         encoder.load_state_dict(checkpoint["encoder"])
-        head.load_state_dict(checkpoint["head"])
+        mlm_head.load_state_dict(saved_mlm_head(checkpoint))
         if heads and "execution_heads" in checkpoint:
             heads.load_state_dict(checkpoint["execution_heads"])
             optimizer.add_param_group({"params": list(heads.parameters())})
@@ -155,7 +155,7 @@ def main() -> None:
     run.state.setdefault("trace_steps", 0)
 
     def payload() -> dict:
-        saved = {"encoder": encoder.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(), "config": config.to_json()}
+        saved = {"encoder": encoder.state_dict(), "mlm_head": mlm_head.state_dict(), "optimizer": optimizer.state_dict(), "config": config.to_json()}
         return {**saved, "execution_heads": heads.state_dict()} if heads else saved
 
     run.start()
@@ -174,14 +174,14 @@ def main() -> None:
             hidden = encoder(masked.to(args.device), mask.to(args.device))[-1]
             labels = labels.to(args.device)
             selected = labels != -100
-            loss = torch.nn.functional.cross_entropy(head(hidden[selected]), labels[selected])
+            loss = torch.nn.functional.cross_entropy(mlm_head(hidden[selected]), labels[selected])
             parts = heads.losses(hidden, coverage.to(args.device), values.to(args.device))
             loss = loss + args.trace_weight * (parts["coverage"] + parts["values"])
             run.state["trace_steps"] += 1
         else:
             ids, mask = next(source)
             masked, labels = mask_tokens(ids, mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=generator)
-            loss = masked_lm_loss(encoder, head, masked.to(args.device), mask.to(args.device), labels.to(args.device))
+            loss = masked_lm_loss(encoder, mlm_head, masked.to(args.device), mask.to(args.device), labels.to(args.device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], 1.0)
@@ -194,7 +194,7 @@ def main() -> None:
             if heads:
                 record["trace_steps"] = run.state["trace_steps"]
             if run.state["step"] % (args.log_every * 10) == 0:
-                record["valid_loss"] = evaluate(encoder, head, valid, specials, config, args.max_tokens)
+                record["valid_loss"] = evaluate(encoder, mlm_head, valid, specials, config, args.max_tokens)
                 record["valid_perplexity"] = math.exp(record["valid_loss"])
                 if heads and len(trace_valid):
                     record["valid_line_accuracy"] = evaluate_traces(encoder, heads, trace_valid, specials["pad"])["line_accuracy"]
@@ -203,7 +203,7 @@ def main() -> None:
             run.save(payload())
     run.save(payload())
     summary = {"step": run.state["step"], "tokens": run.state["tokens"], "minutes": run.state["seconds"] / 60,
-               "valid_loss": evaluate(encoder, head, valid, specials, config, args.max_tokens, count=256)}
+               "valid_loss": evaluate(encoder, mlm_head, valid, specials, config, args.max_tokens, count=256)}
     if heads:
         summary["trace_steps"] = run.state["trace_steps"]
         if len(trace_valid):

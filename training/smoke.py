@@ -39,16 +39,17 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    config = EncoderConfig(vocab_size=args.vocab_size, hidden_size=32, layers=2, heads=2, ffn_size=64, max_positions=64, dropout=0.0)
+    # With the bag-of-words branch, so that parity covers every part of the graph a model can have.
+    config = EncoderConfig(vocab_size=args.vocab_size, hidden_size=32, layers=2, heads=2, ffn_size=64, max_positions=64, dropout=0.0, bag_of_words=True)
     encoder = CodeEncoder(config)
-    head = MaskedLMHead(encoder)
-    optimizer = torch.optim.AdamW(list(encoder.parameters()) + list(head.parameters()), lr=3e-3)
+    mlm_head = MaskedLMHead(encoder)
+    optimizer = torch.optim.AdamW(list(encoder.parameters()) + list(mlm_head.parameters()), lr=3e-3)
     generator = torch.Generator().manual_seed(1)
     losses = []
     for _ in range(args.steps):
         ids, mask = synthetic_batch(generator, config.vocab_size)
         masked, labels = mask_tokens(ids, mask, MASK, config.vocab_size, FIRST_REGULAR, probability=0.3, generator=generator)
-        loss = masked_lm_loss(encoder, head, masked, mask, labels)
+        loss = masked_lm_loss(encoder, mlm_head, masked, mask, labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

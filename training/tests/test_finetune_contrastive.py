@@ -122,6 +122,26 @@ class StagesTest(unittest.TestCase):
         """
         subprocess.run(["node", "-e", script], check=True)
 
+    def write_units(self, folder: Path) -> None:
+        """Masked-LM shards (train and valid) of the same tiny vocabulary."""
+        folder.mkdir()
+        rows = [[2] + [40 + (i + j) % 20 for j in range(6 + i % 5)] + [3] for i in range(16)]
+        script = f"""
+          const {{ ShardWriter }} = require({json.dumps(str(WRITER))});
+          for (const split of ['train', 'valid']) {{
+            const writer = new ShardWriter({json.dumps(str(folder))} + '/' + split);
+            {json.dumps(rows)}.forEach((row, i) => writer.add(row, {{ unit: i, package: i % 2, language: 0, kind: 1 }}));
+            writer.close({{ tokenizer: {{ vocabSize: 64 }}, languages: ['python'] }});
+          }}
+        """
+        subprocess.run(["node", "-e", script], check=True)
+
+    def pretrain(self, shards: Path, out: Path, steps: int) -> dict:
+        command = [sys.executable, "-W", "ignore", str(TRAINING / "pretrain.py"), "--shards", str(shards), "--out", str(out), "--hidden", "32",
+                   "--layers", "1", "--heads", "2", "--max-tokens", "16", "--batch", "4", "--warmup", "1", "--max-steps", str(steps)]
+        subprocess.run(command, check=True, capture_output=True)
+        return torch.load(out / "checkpoint.pt", map_location="cpu")
+
     def stage(self, pairs: Path, out: Path, *extra: str) -> dict:
         command = [sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(pairs), "--out", str(out),
                    "--batch", "4", "--layers", "1", "--dropout", "0", "--mlm-weight", "1", "--checkpoint-minutes", "100", *extra]
@@ -140,6 +160,52 @@ class StagesTest(unittest.TestCase):
             # the masked-LM head is the first stage's, not a new random one
             for name, weights in first["mlm_head"].items():
                 self.assertTrue(torch.equal(weights, second["mlm_head"][name]), name)
+
+    def test_a_stage_started_from_pretraining_keeps_its_masked_lm_head(self):
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            self.write_pairs(folder / "pairs")
+            self.write_units(folder / "shards")
+            self.pretrain(folder / "shards", folder / "mlm", 2)
+            resumed = self.pretrain(folder / "shards", folder / "mlm", 3)  # resumes its own checkpoint
+            self.assertEqual(resumed["state"]["step"], 3)
+            stage = self.stage(folder / "pairs", folder / "stage", "--init", str(folder / "mlm"), "--max-steps", "0")
+            for name, weights in resumed["mlm_head"].items():
+                self.assertTrue(torch.equal(weights, stage["mlm_head"][name]), name)
+            # a pretraining run saved before the head was named mlm_head ("head") starts a stage the same way
+            (folder / "legacy").mkdir()
+            (folder / "legacy" / "config.json").write_text((folder / "mlm" / "config.json").read_text())
+            legacy = {("head" if key == "mlm_head" else key): value for key, value in resumed.items()}
+            torch.save(legacy, folder / "legacy" / "checkpoint.pt")
+            from_legacy = self.stage(folder / "pairs", folder / "from-legacy", "--init", str(folder / "legacy"), "--max-steps", "0")
+            for name, weights in resumed["mlm_head"].items():
+                self.assertTrue(torch.equal(weights, from_legacy["mlm_head"][name]), name)
+
+    def test_a_bag_of_words_branch_adds_the_bag_of_words_stages_embedding(self):
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            self.write_pairs(folder / "pairs")
+            bag = self.stage(folder / "pairs", folder / "bag", "--layers", "0", "--mlm-weight", "0", "--max-steps", "2")
+            blocks = self.stage(folder / "pairs", folder / "blocks", "--max-steps", "2", "--seed", "1")
+            both = self.stage(folder / "pairs", folder / "both", "--init", str(folder / "blocks"), "--bag-of-words", str(folder / "bag"), "--max-steps", "0")
+            models = {}
+            for name, checkpoint in (("bag", bag), ("blocks", blocks), ("both", both)):
+                models[name] = CodeEncoder(EncoderConfig.from_json(checkpoint["config"])).eval()
+                models[name].load_state_dict(checkpoint["encoder"])
+            self.assertTrue(models["both"].config.bag_of_words)
+            ids = torch.tensor([[2, 41, 51, 3, 0], [2, 45, 52, 60, 3]])
+            mask = (ids != 0).long()
+            with torch.no_grad():
+                pooled = {name: model.pool(model(ids, mask)[-1], ids, mask) for name, model in models.items()}
+            # the new model starts as the sum of its two parents' embeddings
+            self.assertTrue(torch.allclose(pooled["both"], pooled["blocks"] + pooled["bag"], atol=1e-6))
+            self.assertFalse(torch.allclose(pooled["both"], pooled["blocks"], atol=1e-3))
+            # an init that has the branch already is refused rather than overwritten
+            refused = subprocess.run([sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(folder / "pairs"),
+                                      "--out", str(folder / "again"), "--init", str(folder / "both"), "--bag-of-words", str(folder / "bag")],
+                                     capture_output=True, text=True)
+            self.assertNotEqual(refused.returncode, 0)
+            self.assertIn("already has a bag-of-words branch", refused.stderr)
 
 
 if __name__ == "__main__":

@@ -127,11 +127,14 @@ class CodeEncoder(nn.Module):
         return states
 
     def pool(self, final_hidden: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The unit's embedding (before normalization): the final layer's mean, plus the bag-of-words branch's."""
+        """The unit's embedding (before normalization): the final layer's mean; with the bag-of-words branch,
+        the sum of the two means, each normalized first (the blocks' mean came out six times longer than the
+        bag's and drowned it)."""
         pooled = mean_pool(final_hidden, attention_mask)
-        if self.bag is not None:
-            pooled = pooled + mean_pool(self.bag(input_ids), attention_mask)
-        return pooled
+        if self.bag is None:
+            return pooled
+        bag = mean_pool(self.bag(input_ids), attention_mask)
+        return nn.functional.normalize(pooled, dim=-1) + nn.functional.normalize(bag, dim=-1)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -10,7 +10,9 @@ the other. --init is a run folder (checkpoint.pt and config.json): masked-LM, or
 can grow: `--layers 0` trains a bag-of-words stage (token embeddings, mean-pooled: minutes per epoch on a
 CPU), and a later stage with `--init` that stage and `--layers 4` starts each new block as the identity
 (its output projections zero), so it begins as the smaller model (but for the final LayerNorm, which
-re-standardizes each token vector: held-out pair MRR 0.632 as bag-of-words, 0.589 grown). Resumable like pretrain.py.
+re-standardizes each token vector: held-out pair MRR 0.632 as bag-of-words, 0.589 grown). Or, with
+`--bag-of-words`, a bag-of-words stage joins a pretrained model as a branch of its pooled embedding
+(encoder_model.BagOfWords), so the blocks keep what masked-LM taught them. Resumable like pretrain.py.
 """
 from __future__ import annotations
 

@@ -44,11 +44,13 @@ def main() -> None:
 
     config = json.loads((args.model / "config.json").read_text())
     stats = json.loads((args.corpus / "stats.json").read_text())
+    bag_of_words = json.loads((args.runs[-1] / "config.json").read_text()).get("bag_of_words", False)  # the last run is the shipped one
     overlap = stats.get("overlap", {})
     lines = [f"# {config['modelId']}", "", args.notes, "",
              "## Model", "",
              table([["field", "value"],
-                    ["architecture", f"BERT-style encoder, pre-LayerNorm, {config['layers']} layers, hidden {config['hiddenSize']}, mean pooling"],
+                    ["architecture", f"BERT-style encoder, pre-LayerNorm, {config['layers']} layers, hidden {config['hiddenSize']}, mean pooling"
+                     + (" plus a bag-of-words branch (its own token table, mean-pooled; the two means normalized and added)" if bag_of_words else "")],
                     ["embedding dimensions (Matryoshka)", ", ".join(map(str, config["dimensions"]))],
                     ["max tokens", str(config["maxTokens"])],
                     ["file", f"{config['onnx']} (int8 dynamic quantization), {(args.model / config['onnx']).stat().st_size / 1e6:.1f} MB"],

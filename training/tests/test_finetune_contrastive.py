@@ -197,8 +197,9 @@ class StagesTest(unittest.TestCase):
             mask = (ids != 0).long()
             with torch.no_grad():
                 pooled = {name: model.pool(model(ids, mask)[-1], ids, mask) for name, model in models.items()}
-            # the new model starts as the sum of its two parents' embeddings
-            self.assertTrue(torch.allclose(pooled["both"], pooled["blocks"] + pooled["bag"], atol=1e-6))
+            # the new model starts as the sum of its two parents' embeddings, each normalized
+            unit = lambda vectors: torch.nn.functional.normalize(vectors, dim=-1)  # noqa: E731
+            self.assertTrue(torch.allclose(pooled["both"], unit(pooled["blocks"]) + unit(pooled["bag"]), atol=1e-6))
             self.assertFalse(torch.allclose(pooled["both"], pooled["blocks"], atol=1e-3))
             # an init that has the branch already is refused rather than overwritten
             refused = subprocess.run([sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(folder / "pairs"),

@@ -142,6 +142,11 @@ class StagesTest(unittest.TestCase):
         subprocess.run(command, check=True, capture_output=True)
         return torch.load(out / "checkpoint.pt", map_location="cpu")
 
+    def assert_same_weights(self, expected: dict, actual: dict) -> None:
+        self.assertEqual(expected.keys(), actual.keys())
+        for name, weights in expected.items():
+            self.assertTrue(torch.equal(weights, actual[name]), name)
+
     def stage(self, pairs: Path, out: Path, *extra: str) -> dict:
         command = [sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(pairs), "--out", str(out),
                    "--batch", "4", "--layers", "1", "--dropout", "0", "--mlm-weight", "1", "--checkpoint-minutes", "100", *extra]
@@ -158,8 +163,7 @@ class StagesTest(unittest.TestCase):
             # its draws go on from the 12 pairs the first stage drew, not from the start of the same stream
             self.assertEqual(second["state"]["draw_offset"], 12)
             # the masked-LM head is the first stage's, not a new random one
-            for name, weights in first["mlm_head"].items():
-                self.assertTrue(torch.equal(weights, second["mlm_head"][name]), name)
+            self.assert_same_weights(first["mlm_head"], second["mlm_head"])
 
     def test_a_stage_started_from_pretraining_keeps_its_masked_lm_head(self):
         with tempfile.TemporaryDirectory() as folder:
@@ -170,16 +174,14 @@ class StagesTest(unittest.TestCase):
             resumed = self.pretrain(folder / "shards", folder / "mlm", 3)  # resumes its own checkpoint
             self.assertEqual(resumed["state"]["step"], 3)
             stage = self.stage(folder / "pairs", folder / "stage", "--init", str(folder / "mlm"), "--max-steps", "0")
-            for name, weights in resumed["mlm_head"].items():
-                self.assertTrue(torch.equal(weights, stage["mlm_head"][name]), name)
+            self.assert_same_weights(resumed["mlm_head"], stage["mlm_head"])
             # a pretraining run saved before the head was named mlm_head ("head") starts a stage the same way
             (folder / "legacy").mkdir()
             (folder / "legacy" / "config.json").write_text((folder / "mlm" / "config.json").read_text())
             legacy = {("head" if key == "mlm_head" else key): value for key, value in resumed.items()}
             torch.save(legacy, folder / "legacy" / "checkpoint.pt")
             from_legacy = self.stage(folder / "pairs", folder / "from-legacy", "--init", str(folder / "legacy"), "--max-steps", "0")
-            for name, weights in resumed["mlm_head"].items():
-                self.assertTrue(torch.equal(weights, from_legacy["mlm_head"][name]), name)
+            self.assert_same_weights(resumed["mlm_head"], from_legacy["mlm_head"])
 
     def test_a_bag_of_words_branch_adds_the_bag_of_words_stages_embedding(self):
         with tempfile.TemporaryDirectory() as folder:

@@ -26,7 +26,7 @@ class EncoderConfig:
     dropout: float = 0.1
     pad_id: int = 0
     # A bag-of-words branch beside the blocks: its own token table, mean-pooled and added to the pooled
-    # embedding. It carries the broad word-to-code links a bag-of-words stage learns from millions of
+    # embedding (see CodeEncoder.pool). It carries the broad word-to-code links a bag-of-words stage learns from millions of
     # pairs in minutes, so the blocks can keep a masked-LM's context and syntax (see training/README).
     bag_of_words: bool = False
 

@@ -83,19 +83,29 @@ class Block(nn.Module):
         return hidden + self.dropout(self.ffn(self.ffn_norm(hidden)))
 
 
+def _add_token_embeddings(module: nn.Module, config: EncoderConfig) -> None:
+    """The embedding layer's parameters, under the names both CodeEncoder and BagOfWords give them."""
+    module.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_id)
+    module.position_embeddings = nn.Embedding(config.max_positions, config.hidden_size)
+    module.embedding_norm = nn.LayerNorm(config.hidden_size)
+
+
+def _embed_tokens(module: nn.Module, input_ids: torch.Tensor) -> torch.Tensor:
+    """Token plus position embeddings, normalized per token, with the parameters _add_token_embeddings made."""
+    positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
+    return module.embedding_norm(module.token_embeddings(input_ids) + module.position_embeddings(positions))
+
+
 class BagOfWords(nn.Module):
-    """Token and position embeddings, normalized per token: what a 0-layer CodeEncoder computes, with the
-    same parameter names, so a bag-of-words stage's weights load into it unchanged."""
+    """What a 0-layer CodeEncoder computes, with the same parameters under the same names, so a
+    bag-of-words stage's weights load into it unchanged."""
 
     def __init__(self, config: EncoderConfig):
         super().__init__()
-        self.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_id)
-        self.position_embeddings = nn.Embedding(config.max_positions, config.hidden_size)
-        self.embedding_norm = nn.LayerNorm(config.hidden_size)
+        _add_token_embeddings(self, config)
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
-        return self.embedding_norm(self.token_embeddings(input_ids) + self.position_embeddings(positions))
+        return _embed_tokens(self, input_ids)
 
 
 class CodeEncoder(nn.Module):
@@ -105,9 +115,7 @@ class CodeEncoder(nn.Module):
     def __init__(self, config: EncoderConfig):
         super().__init__()
         self.config = config
-        self.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_id)
-        self.position_embeddings = nn.Embedding(config.max_positions, config.hidden_size)
-        self.embedding_norm = nn.LayerNorm(config.hidden_size)
+        _add_token_embeddings(self, config)
         self.dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config) for _ in range(config.layers)])
         self.final_norm = nn.LayerNorm(config.hidden_size)
@@ -115,9 +123,7 @@ class CodeEncoder(nn.Module):
         self.apply(_init_weights)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> list[torch.Tensor]:
-        length = input_ids.shape[1]
-        positions = torch.arange(length, device=input_ids.device).unsqueeze(0)
-        hidden = self.dropout(self.embedding_norm(self.token_embeddings(input_ids) + self.position_embeddings(positions)))
+        hidden = self.dropout(_embed_tokens(self, input_ids))
         # (batch, 1, 1, length): 0 where attending is allowed, a large negative number on padding.
         additive_mask = (1.0 - attention_mask[:, None, None, :].to(hidden.dtype)) * -1e4
         states = [hidden]

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
+from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
 from token_shards import TokenShard, pad_sequences, special_ids  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens, saved_mlm_head  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
@@ -48,9 +48,11 @@ def matryoshka_info_nce(queries: torch.Tensor, codes: torch.Tensor, dimensions: 
 
 
 def grow_from(encoder: CodeEncoder, state: dict) -> None:
-    """Load a smaller (or equal) model's weights; blocks it lacks become the identity (zero output projections)."""
+    """Load a smaller (or equal) model's weights; blocks it lacks become the identity (zero output projections),
+    and bag-of-words token weights it lacks start at 1 (their constructor's zeros)."""
     missing, unexpected = encoder.load_state_dict(state, strict=False)
     assert not unexpected, f"--init has weights this model lacks: {unexpected[:4]}"
+    missing = [name for name in missing if name != "bag.token_weights"]
     new_blocks = sorted({int(name.split(".")[1]) for name in missing if name.startswith("blocks.")})
     assert all(name.startswith("blocks.") for name in missing), f"--init lacks {missing[:4]}"
     with torch.no_grad():
@@ -107,17 +109,20 @@ def padded(rows: list, max_tokens: int, pad_id: int) -> tuple[torch.Tensor, torc
     return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
-def embed(encoder: CodeEncoder, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def embed(encoder: CodeEncoder, ids: torch.Tensor, mask: torch.Tensor, bag_only: bool = False) -> torch.Tensor:
+    """The pooled embedding; with `bag_only`, the bag-of-words branch's mean alone (the blocks do not run)."""
+    if bag_only:
+        return mean_pool(encoder.bag(ids), mask)
     return encoder.pool(encoder(ids, mask)[-1], ids, mask)
 
 
-def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int, max_tokens: int, count: int = 500) -> float:
+def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int, max_tokens: int, count: int = 500, bag_only: bool = False) -> float:
     """MRR of finding each pair's code among `count` validation codes from its query: a cheap progress signal."""
     encoder.eval()
     count = min(count, len(queries))
     with torch.no_grad():
-        q = torch.cat([embed(encoder, *padded([queries.sequence(i) for i in range(s, min(s + 32, count))], max_tokens, pad_id)) for s in range(0, count, 32)])
-        c = torch.cat([embed(encoder, *padded([codes.sequence(i) for i in range(s, min(s + 32, count))], max_tokens, pad_id)) for s in range(0, count, 32)])
+        q = torch.cat([embed(encoder, *padded([queries.sequence(i) for i in range(s, min(s + 32, count))], max_tokens, pad_id), bag_only) for s in range(0, count, 32)])
+        c = torch.cat([embed(encoder, *padded([codes.sequence(i) for i in range(s, min(s + 32, count))], max_tokens, pad_id), bag_only) for s in range(0, count, 32)])
     scores = nn.functional.normalize(q, dim=-1) @ nn.functional.normalize(c, dim=-1).t()
     ranks = (scores > scores.diag().unsqueeze(1)).sum(dim=1) + 1
     encoder.train()
@@ -131,6 +136,10 @@ def main() -> None:
     parser.add_argument("--layers", type=int, help="blocks (default: --init's, else 4); more than --init's grows it")
     parser.add_argument("--bag-of-words", type=Path,
                         help="add a bag-of-words branch to the pooled embedding, started from this run folder (a --layers 0 stage)")
+    parser.add_argument("--bag-token-weights", action="store_true",
+                        help="add a learned weight per vocabulary entry to the bag-of-words branch's mean (each starts at 1)")
+    parser.add_argument("--bag-only", action="store_true",
+                        help="train the bag-of-words branch alone, on its own mean: the blocks neither run nor change (seconds a step, not minutes)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-tokens", type=int, default=192)
     parser.add_argument("--batch", type=int, default=64)
@@ -157,6 +166,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.bag_of_words and not args.init:
         parser.error("--bag-of-words adds a branch to the model --init names")
+    if args.bag_only and args.mlm_weight > 0:
+        parser.error("--bag-only trains no blocks, so no masked-LM (--mlm-weight)")
 
     torch.manual_seed(args.seed)
     if args.device == "cpu":
@@ -176,6 +187,12 @@ def main() -> None:
         if config.bag_of_words:
             parser.error(f"{args.init} already has a bag-of-words branch")
         config = dataclasses.replace(config, bag_of_words=True)
+    if args.bag_token_weights:
+        if config.bag_token_weights:
+            parser.error(f"{args.init} already has bag-of-words token weights")
+        config = dataclasses.replace(config, bag_token_weights=True)
+    if (args.bag_only or config.bag_token_weights) and not config.bag_of_words:
+        parser.error("--bag-only and --bag-token-weights need a bag-of-words branch (--bag-of-words, or an --init that has one)")
     encoder = CodeEncoder(config).to(args.device)
     dimensions = [int(d) for d in args.dimensions.split(",") if int(d) <= config.hidden_size]
     log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.05)))  # temperature 0.05 to start, learned
@@ -183,7 +200,8 @@ def main() -> None:
     # read), at no extra forward pass: the code side is masked, pooled for InfoNCE and decoded for the LM.
     mlm_head = MaskedLMHead(encoder).to(args.device) if args.mlm_weight > 0 else None
     mlm_parameters = [p for name, p in mlm_head.named_parameters() if not name.startswith("embeddings.")] if mlm_head else []
-    optimizer = torch.optim.AdamW(list(encoder.parameters()) + [log_scale] + mlm_parameters, lr=args.lr, weight_decay=0.01)
+    trained = encoder.bag.parameters() if args.bag_only else encoder.parameters()
+    optimizer = torch.optim.AdamW(list(trained) + [log_scale] + mlm_parameters, lr=args.lr, weight_decay=0.01)
     masking = torch.Generator().manual_seed(args.seed)
 
     run = TrainingRun(args.out, args.minutes, args.checkpoint_minutes)
@@ -201,7 +219,7 @@ def main() -> None:
         state = dict(initial["encoder"])
         if args.bag_of_words:
             bag_stage = torch.load(args.bag_of_words / "checkpoint.pt", map_location=args.device)["encoder"]
-            state.update({f"bag.{name}": bag_stage[name] for name in encoder.bag.state_dict()})
+            state.update({f"bag.{name}": bag_stage[name] for name in encoder.bag.state_dict() if name in bag_stage})
         grow_from(encoder, state)
         # The masked-LM head of the run started from goes on where it stopped, not from random.
         saved_head = saved_mlm_head(initial)
@@ -223,13 +241,16 @@ def main() -> None:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args.lr, run.state["step"], args.warmup, run.minutes_left, args.cooldown_minutes)
         picks = draw_batch(rng, pool, members, packages, args.batch, args.package_share, args.per_package, train_q)
-        queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)])
+        queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)], args.bag_only)
         code_ids, code_mask = padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)
         if mlm_head is not None:
             code_ids, labels = mask_tokens(code_ids, code_mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=masking)
         code_ids, code_mask = code_ids.to(args.device), code_mask.to(args.device)
-        code_states = encoder(code_ids, code_mask)[-1]
-        codes = encoder.pool(code_states, code_ids, code_mask)
+        if args.bag_only:
+            codes = embed(encoder, code_ids, code_mask, bag_only=True)
+        else:
+            code_states = encoder(code_ids, code_mask)[-1]
+            codes = encoder.pool(code_states, code_ids, code_mask)
         contrastive = matryoshka_info_nce(queries, codes, dimensions, log_scale)
         loss = contrastive
         if mlm_head is not None:
@@ -245,13 +266,13 @@ def main() -> None:
         if run.state["step"] % args.log_every == 0:
             record = {"step": run.state["step"], "loss": float(contrastive), **({"mlm_loss": float(mlm)} if mlm_head is not None else {}), "temperature": float(1 / log_scale.exp()), "pairs": run.state["pairs"], "minutes": run.elapsed_minutes}
             if run.state["step"] % (args.log_every * 8) == 0:
-                record["valid_mrr_500"] = validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)
+                record["valid_mrr_500"] = validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens, bag_only=args.bag_only)
             run.log(record)
         if run.checkpoint_due():
             run.save(payload())
     run.save(payload())
     run.finish({"step": run.state["step"], "pairs": run.state["pairs"], "minutes": run.state["seconds"] / 60,
-                "valid_mrr_500": validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens)})
+                "valid_mrr_500": validation_mrr(encoder, valid_q, valid_c, pad_id, args.max_tokens, bag_only=args.bag_only)})
 
 
 if __name__ == "__main__":

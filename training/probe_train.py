@@ -170,6 +170,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--orthogonal-weight", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--languages", help="a comma-separated subset of the data's languages (default: all of them)")
     args = parser.parse_args()
     torch.set_num_threads(1)  # OpenBLAS still uses both cores; more torch threads only contend
     started = time.time()
@@ -183,7 +184,11 @@ def main() -> None:
     manifest: dict = {"format": "astrolabe-ast-probe", "formatVersion": 1, "modelId": meta["modelId"], "hiddenSize": hidden, "languages": {}}
     args.out.mkdir(parents=True, exist_ok=True)
 
-    for language in meta["languages"]:
+    languages = args.languages.split(",") if args.languages else meta["languages"]
+    unknown = set(languages) - set(meta["languages"])
+    if unknown:
+        parser.error(f"--languages: {args.data} has no {sorted(unknown)} (it has {meta['languages']})")
+    for language in languages:
         entry: dict = {"layers": {}, "sweep": {}}
         trained_layers: dict[int, tuple[Probe, dict]] = {}
         labels = None

@@ -61,8 +61,7 @@ def config_from_shapes(weights: dict[str, np.ndarray], heads: int) -> EncoderCon
     layers = len({key.split(".")[2] for key in tensors if key.startswith("encoder.blocks.")})
     return EncoderConfig(vocab_size=tables[0].shape[0], hidden_size=positions.shape[1], layers=layers, heads=heads,
                          ffn_size=tensors["encoder.blocks.0.ffn.0.bias"].shape[0], max_positions=positions.shape[0],
-                         bag_of_words="encoder.bag.position_embeddings.weight" in tensors,
-                         bag_token_weights=any(key.startswith("gather:") and value.shape == (tables[0].shape[0], 1) for key, value in weights.items()))
+                         bag_of_words="encoder.bag.position_embeddings.weight" in tensors)
 
 
 def parameter_sources(config: EncoderConfig) -> dict[str, list[str]]:

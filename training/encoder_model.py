@@ -29,9 +29,6 @@ class EncoderConfig:
     # embedding (see CodeEncoder.pool). It carries the broad word-to-code links a bag-of-words stage learns from millions of
     # pairs in minutes, so the blocks can keep a masked-LM's context and syntax (see training/README).
     bag_of_words: bool = False
-    # A learned weight per vocabulary entry for the bag-of-words branch's mean (exp of a parameter that starts
-    # at 0): each token vector is layer-normalized, so without it a `(` counts as much as a rare identifier.
-    bag_token_weights: bool = False
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -101,18 +98,14 @@ def _embed_tokens(module: nn.Module, input_ids: torch.Tensor) -> torch.Tensor:
 
 class BagOfWords(nn.Module):
     """What a 0-layer CodeEncoder computes, with the same parameters under the same names, so a
-    bag-of-words stage's weights load into it unchanged; with `bag_token_weights`, each token's vector
-    scaled by its learned weight."""
+    bag-of-words stage's weights load into it unchanged."""
 
     def __init__(self, config: EncoderConfig):
         super().__init__()
         _add_token_embeddings(self, config)
-        # (vocab, 1), not (vocab,): the int8 export quantizes large tables per row.
-        self.token_weights = nn.Parameter(torch.zeros(config.vocab_size, 1)) if config.bag_token_weights else None
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        vectors = _embed_tokens(self, input_ids)
-        return vectors if self.token_weights is None else vectors * self.token_weights[input_ids].exp()
+        return _embed_tokens(self, input_ids)
 
 
 class CodeEncoder(nn.Module):

@@ -12,7 +12,8 @@ CPU), and a later stage with `--init` that stage and `--layers 4` starts each ne
 (its output projections zero), so it begins as the smaller model (but for the final LayerNorm, which
 re-standardizes each token vector: held-out pair MRR 0.632 as bag-of-words, 0.589 grown). Or, with
 `--bag-of-words`, a bag-of-words stage joins a pretrained model as a branch of its pooled embedding
-(encoder_model.BagOfWords), so the blocks keep what masked-LM taught them. Resumable like pretrain.py.
+(encoder_model.BagOfWords), so the blocks keep what masked-LM taught them; `--bag-only` then trains that
+branch alone on its own mean (the blocks neither run nor change). Resumable like pretrain.py.
 """
 from __future__ import annotations
 
@@ -48,11 +49,9 @@ def matryoshka_info_nce(queries: torch.Tensor, codes: torch.Tensor, dimensions: 
 
 
 def grow_from(encoder: CodeEncoder, state: dict) -> None:
-    """Load a smaller (or equal) model's weights; blocks it lacks become the identity (zero output projections),
-    and bag-of-words token weights it lacks start at 1 (their constructor's zeros)."""
+    """Load a smaller (or equal) model's weights; blocks it lacks become the identity (zero output projections)."""
     missing, unexpected = encoder.load_state_dict(state, strict=False)
     assert not unexpected, f"--init has weights this model lacks: {unexpected[:4]}"
-    missing = [name for name in missing if name != "bag.token_weights"]
     new_blocks = sorted({int(name.split(".")[1]) for name in missing if name.startswith("blocks.")})
     assert all(name.startswith("blocks.") for name in missing), f"--init lacks {missing[:4]}"
     with torch.no_grad():
@@ -136,8 +135,6 @@ def main() -> None:
     parser.add_argument("--layers", type=int, help="blocks (default: --init's, else 4); more than --init's grows it")
     parser.add_argument("--bag-of-words", type=Path,
                         help="add a bag-of-words branch to the pooled embedding, started from this run folder (a --layers 0 stage)")
-    parser.add_argument("--bag-token-weights", action="store_true",
-                        help="add a learned weight per vocabulary entry to the bag-of-words branch's mean (each starts at 1)")
     parser.add_argument("--bag-only", action="store_true",
                         help="train the bag-of-words branch alone, on its own mean: the blocks neither run nor change (seconds a step, not minutes)")
     parser.add_argument("--out", type=Path, required=True)
@@ -187,12 +184,8 @@ def main() -> None:
         if config.bag_of_words:
             parser.error(f"{args.init} already has a bag-of-words branch")
         config = dataclasses.replace(config, bag_of_words=True)
-    if args.bag_token_weights:
-        if config.bag_token_weights:
-            parser.error(f"{args.init} already has bag-of-words token weights")
-        config = dataclasses.replace(config, bag_token_weights=True)
-    if (args.bag_only or config.bag_token_weights) and not config.bag_of_words:
-        parser.error("--bag-only and --bag-token-weights need a bag-of-words branch (--bag-of-words, or an --init that has one)")
+    if args.bag_only and not config.bag_of_words:
+        parser.error("--bag-only needs a bag-of-words branch (--bag-of-words, or an --init that has one)")
     encoder = CodeEncoder(config).to(args.device)
     dimensions = [int(d) for d in args.dimensions.split(",") if int(d) <= config.hidden_size]
     log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.05)))  # temperature 0.05 to start, learned
@@ -219,7 +212,7 @@ def main() -> None:
         state = dict(initial["encoder"])
         if args.bag_of_words:
             bag_stage = torch.load(args.bag_of_words / "checkpoint.pt", map_location=args.device)["encoder"]
-            state.update({f"bag.{name}": bag_stage[name] for name in encoder.bag.state_dict() if name in bag_stage})
+            state.update({f"bag.{name}": bag_stage[name] for name in encoder.bag.state_dict()})
         grow_from(encoder, state)
         # The masked-LM head of the run started from goes on where it stopped, not from random.
         saved_head = saved_mlm_head(initial)

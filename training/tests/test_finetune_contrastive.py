@@ -183,13 +183,25 @@ class StagesTest(unittest.TestCase):
             from_legacy = self.stage(folder / "pairs", folder / "from-legacy", "--init", str(folder / "legacy"), "--max-steps", "0")
             self.assert_same_weights(resumed["mlm_head"], from_legacy["mlm_head"])
 
+    def branched(self, folder: Path) -> tuple[dict, dict, dict]:
+        """A bag-of-words stage, a one-block stage, and the block stage with the bag-of-words stage as its branch."""
+        self.write_pairs(folder / "pairs")
+        bag = self.stage(folder / "pairs", folder / "bag", "--layers", "0", "--mlm-weight", "0", "--max-steps", "2")
+        blocks = self.stage(folder / "pairs", folder / "blocks", "--max-steps", "2", "--seed", "1")
+        both = self.stage(folder / "pairs", folder / "both", "--init", str(folder / "blocks"), "--bag-of-words", str(folder / "bag"), "--max-steps", "0")
+        return bag, blocks, both
+
+    def refused(self, folder: Path, *extra: str) -> str:
+        """A stage's command that must fail; its error output."""
+        result = subprocess.run([sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(folder / "pairs"),
+                                 "--out", str(folder / "refused"), *extra], capture_output=True, text=True)
+        self.assertNotEqual(result.returncode, 0)
+        return result.stderr
+
     def test_a_bag_of_words_branch_adds_the_bag_of_words_stages_embedding(self):
         with tempfile.TemporaryDirectory() as folder:
             folder = Path(folder)
-            self.write_pairs(folder / "pairs")
-            bag = self.stage(folder / "pairs", folder / "bag", "--layers", "0", "--mlm-weight", "0", "--max-steps", "2")
-            blocks = self.stage(folder / "pairs", folder / "blocks", "--max-steps", "2", "--seed", "1")
-            both = self.stage(folder / "pairs", folder / "both", "--init", str(folder / "blocks"), "--bag-of-words", str(folder / "bag"), "--max-steps", "0")
+            bag, blocks, both = self.branched(folder)
             models = {}
             for name, checkpoint in (("bag", bag), ("blocks", blocks), ("both", both)):
                 models[name] = CodeEncoder(EncoderConfig.from_json(checkpoint["config"])).eval()
@@ -204,19 +216,12 @@ class StagesTest(unittest.TestCase):
             self.assertTrue(torch.allclose(pooled["both"], unit(pooled["blocks"]) + unit(pooled["bag"]), atol=1e-6))
             self.assertFalse(torch.allclose(pooled["both"], pooled["blocks"], atol=1e-3))
             # an init that has the branch already is refused rather than overwritten
-            refused = subprocess.run([sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(folder / "pairs"),
-                                      "--out", str(folder / "again"), "--init", str(folder / "both"), "--bag-of-words", str(folder / "bag")],
-                                     capture_output=True, text=True)
-            self.assertNotEqual(refused.returncode, 0)
-            self.assertIn("already has a bag-of-words branch", refused.stderr)
+            self.assertIn("already has a bag-of-words branch", self.refused(folder, "--init", str(folder / "both"), "--bag-of-words", str(folder / "bag")))
 
     def test_a_bag_only_stage_changes_the_branch_alone(self):
         with tempfile.TemporaryDirectory() as folder:
             folder = Path(folder)
-            self.write_pairs(folder / "pairs")
-            bag = self.stage(folder / "pairs", folder / "bag", "--layers", "0", "--mlm-weight", "0", "--max-steps", "2")
-            blocks = self.stage(folder / "pairs", folder / "blocks", "--max-steps", "2", "--seed", "1")
-            both = self.stage(folder / "pairs", folder / "both", "--init", str(folder / "blocks"), "--bag-of-words", str(folder / "bag"), "--max-steps", "0")
+            _, _, both = self.branched(folder)
             trained = self.stage(folder / "pairs", folder / "trained", "--init", str(folder / "both"), "--bag-only", "--mlm-weight", "0",
                                  "--lr", "0.05", "--warmup", "1", "--max-steps", "3")
             for name, value in both["encoder"].items():
@@ -225,11 +230,8 @@ class StagesTest(unittest.TestCase):
                 else:
                     self.assertTrue(torch.equal(value, trained["encoder"][name]), name)
             # it needs the branch, and trains no masked-LM
-            for extra, message in ((["--init", str(folder / "blocks")], "needs a bag-of-words branch"), (["--init", str(folder / "both"), "--mlm-weight", "1"], "no masked-LM")):
-                refused = subprocess.run([sys.executable, "-W", "ignore", str(TRAINING / "finetune_contrastive.py"), "--pairs", str(folder / "pairs"),
-                                          "--out", str(folder / "refused"), "--bag-only", *extra], capture_output=True, text=True)
-                self.assertNotEqual(refused.returncode, 0)
-                self.assertIn(message, refused.stderr)
+            self.assertIn("needs a bag-of-words branch", self.refused(folder, "--bag-only", "--init", str(folder / "blocks")))
+            self.assertIn("no masked-LM", self.refused(folder, "--bag-only", "--init", str(folder / "both"), "--mlm-weight", "1"))
 
 if __name__ == "__main__":
     unittest.main()

@@ -21,8 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +161,65 @@ def probe_file(probe: Probe) -> bytes:
     return b"".join(part.detach().numpy().astype("<f4").tobytes() for part in parts)
 
 
+def probe_language(language: str, args: argparse.Namespace, started: float) -> tuple[dict, dict] | None:
+    """One language: probes per layer for the trained and the random encoder, the m sweep at the best layer;
+    writes the trained probes to --out and returns the results entry and the probe manifest entry."""
+    torch.set_num_threads(1)
+    meta = json.loads((args.data / "meta.json").read_text())
+    hidden, layers = meta["hiddenSize"], meta["layers"]
+    ranks = sorted({int(m) for m in args.ranks.split(",") if int(m) <= hidden} | {args.rank})
+    entry: dict = {"layers": {}, "sweep": {}}
+    trained_layers: dict[int, tuple[Probe, dict]] = {}
+    labels = None
+    for name, folder in (("trained", args.data), ("random", args.baseline)):
+        train_split, test_split = Split(folder, f"train-{language}", hidden), Split(folder, f"test-{language}", hidden)
+        if not train_split.units or not test_split.units:
+            print(f"{language}: no {name} units, skipped", flush=True)
+            break
+        if labels is None:
+            labels = (Labels.of(train_split.units, "c"), Labels.of(train_split.units, "u"))
+            entry.update(trainUnits=len(train_split.units), testUnits=len(test_split.units),
+                         trainLeaves=int(train_split.offsets[-1]), testLeaves=int(test_split.offsets[-1]))
+        c_labels, u_labels = labels
+        for layer in range(layers + 1):
+            train = batches(train_split, train_split.vectors(layer), c_labels, u_labels)
+            test = batches(test_split, test_split.vectors(layer), c_labels, u_labels)
+            probe = train_probe(train, hidden, args.rank, len(c_labels.names), len(u_labels.names), args.epochs, args.orthogonal_weight, args.seed)
+            metrics = evaluate(probe, test, test_split, c_labels, u_labels)
+            metrics["orthogonality"] = round(float(probe.orthogonality().sqrt()), 4)
+            entry["layers"].setdefault(str(layer), {})[name] = metrics
+            if name == "trained":
+                trained_layers[layer] = (probe, metrics)
+            print(f"{language} {name} layer {layer} m={args.rank}: {metrics} ({time.time() - started:.0f} s)", flush=True)
+    if not trained_layers or labels is None:
+        return None
+    c_labels, u_labels = labels
+    best = max(trained_layers, key=lambda layer: trained_layers[layer][1]["f1"])
+    best_random = max(range(layers + 1), key=lambda layer: entry["layers"][str(layer)].get("random", {}).get("f1", 0))
+    entry.update(bestLayer=best, bestF1=trained_layers[best][1]["f1"], bestRandomLayer=best_random,
+                 bestRandomF1=entry["layers"][str(best_random)]["random"]["f1"])
+    # The m sweep, at the best layer.
+    train_split, test_split = Split(args.data, f"train-{language}", hidden), Split(args.data, f"test-{language}", hidden)
+    train = batches(train_split, train_split.vectors(best), c_labels, u_labels)
+    test = batches(test_split, test_split.vectors(best), c_labels, u_labels)
+    for rank in ranks:
+        if rank == args.rank:
+            metrics = trained_layers[best][1]
+        else:
+            metrics = evaluate(train_probe(train, hidden, rank, len(c_labels.names), len(u_labels.names), args.epochs, args.orthogonal_weight, args.seed), test, test_split, c_labels, u_labels)
+        entry["sweep"][str(rank)] = metrics["f1"]
+        print(f"{language} trained layer {best} m={rank}: F1 {metrics['f1']} ({time.time() - started:.0f} s)", flush=True)
+    top = max(entry["sweep"].values())
+    entry["rankAt95"] = min(int(rank) for rank, f1 in entry["sweep"].items() if f1 >= 0.95 * top)
+
+    files = []
+    for layer, (probe, _) in sorted(trained_layers.items()):
+        file = f"{language}.L{layer}.f32"
+        (args.out / file).write_bytes(probe_file(probe))
+        files.append({"layer": layer, "file": file})
+    return entry, {"bestLayer": best, "rank": args.rank, "cLabels": c_labels.names, "uLabels": u_labels.names, "layers": files}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="probe data of the trained encoder")
@@ -171,6 +232,7 @@ def main() -> None:
     parser.add_argument("--orthogonal-weight", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--languages", help="a comma-separated subset of the data's languages (default: all of them)")
+    parser.add_argument("--jobs", type=int, default=1, help="languages probed at once, one process each")
     args = parser.parse_args()
     torch.set_num_threads(1)  # OpenBLAS still uses both cores; more torch threads only contend
     started = time.time()
@@ -178,7 +240,6 @@ def main() -> None:
     meta = json.loads((args.data / "meta.json").read_text())
     baseline_meta = json.loads((args.baseline / "meta.json").read_text())
     hidden, layers = meta["hiddenSize"], meta["layers"]
-    ranks = sorted({int(m) for m in args.ranks.split(",") if int(m) <= hidden} | {args.rank})
     results: dict = {"modelId": meta["modelId"], "baselineModelId": baseline_meta["modelId"], "rank": args.rank, "epochs": args.epochs,
                      "orthogonalWeight": args.orthogonal_weight, "languages": {}}
     manifest: dict = {"format": "astrolabe-ast-probe", "formatVersion": 1, "modelId": meta["modelId"], "hiddenSize": hidden, "languages": {}}
@@ -188,58 +249,15 @@ def main() -> None:
     unknown = set(languages) - set(meta["languages"])
     if unknown:
         parser.error(f"--languages: {args.data} has no {sorted(unknown)} (it has {meta['languages']})")
-    for language in languages:
-        entry: dict = {"layers": {}, "sweep": {}}
-        trained_layers: dict[int, tuple[Probe, dict]] = {}
-        labels = None
-        for name, folder in (("trained", args.data), ("random", args.baseline)):
-            train_split, test_split = Split(folder, f"train-{language}", hidden), Split(folder, f"test-{language}", hidden)
-            if not train_split.units or not test_split.units:
-                print(f"{language}: no {name} units, skipped", flush=True)
-                break
-            if labels is None:
-                labels = (Labels.of(train_split.units, "c"), Labels.of(train_split.units, "u"))
-                entry.update(trainUnits=len(train_split.units), testUnits=len(test_split.units),
-                             trainLeaves=int(train_split.offsets[-1]), testLeaves=int(test_split.offsets[-1]))
-            c_labels, u_labels = labels
-            for layer in range(layers + 1):
-                train = batches(train_split, train_split.vectors(layer), c_labels, u_labels)
-                test = batches(test_split, test_split.vectors(layer), c_labels, u_labels)
-                probe = train_probe(train, hidden, args.rank, len(c_labels.names), len(u_labels.names), args.epochs, args.orthogonal_weight, args.seed)
-                metrics = evaluate(probe, test, test_split, c_labels, u_labels)
-                metrics["orthogonality"] = round(float(probe.orthogonality().sqrt()), 4)
-                entry["layers"].setdefault(str(layer), {})[name] = metrics
-                if name == "trained":
-                    trained_layers[layer] = (probe, metrics)
-                print(f"{language} {name} layer {layer} m={args.rank}: {metrics} ({time.time() - started:.0f} s)", flush=True)
-        if not trained_layers or labels is None:
-            continue
-        c_labels, u_labels = labels
-        best = max(trained_layers, key=lambda layer: trained_layers[layer][1]["f1"])
-        best_random = max(range(layers + 1), key=lambda layer: entry["layers"][str(layer)].get("random", {}).get("f1", 0))
-        entry.update(bestLayer=best, bestF1=trained_layers[best][1]["f1"], bestRandomLayer=best_random,
-                     bestRandomF1=entry["layers"][str(best_random)]["random"]["f1"])
-        # The m sweep, at the best layer.
-        train_split, test_split = Split(args.data, f"train-{language}", hidden), Split(args.data, f"test-{language}", hidden)
-        train = batches(train_split, train_split.vectors(best), c_labels, u_labels)
-        test = batches(test_split, test_split.vectors(best), c_labels, u_labels)
-        for rank in ranks:
-            if rank == args.rank:
-                metrics = trained_layers[best][1]
-            else:
-                metrics = evaluate(train_probe(train, hidden, rank, len(c_labels.names), len(u_labels.names), args.epochs, args.orthogonal_weight, args.seed), test, test_split, c_labels, u_labels)
-            entry["sweep"][str(rank)] = metrics["f1"]
-            print(f"{language} trained layer {best} m={rank}: F1 {metrics['f1']} ({time.time() - started:.0f} s)", flush=True)
-        top = max(entry["sweep"].values())
-        entry["rankAt95"] = min(int(rank) for rank, f1 in entry["sweep"].items() if f1 >= 0.95 * top)
-        results["languages"][language] = entry
-
-        files = []
-        for layer, (probe, _) in sorted(trained_layers.items()):
-            file = f"{language}.L{layer}.f32"
-            (args.out / file).write_bytes(probe_file(probe))
-            files.append({"layer": layer, "file": file})
-        manifest["languages"][language] = {"bestLayer": best, "rank": args.rank, "cLabels": c_labels.names, "uLabels": u_labels.names, "layers": files}
+    if args.jobs > 1:
+        # Languages are independent: one process each (spawned: torch and fork do not mix), two cores, two jobs.
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            outcomes = list(pool.map(probe_language, languages, [args] * len(languages), [started] * len(languages)))
+    else:
+        outcomes = [probe_language(language, args, started) for language in languages]
+    for language, outcome in zip(languages, outcomes):
+        if outcome is not None:
+            results["languages"][language], manifest["languages"][language] = outcome
 
     results["seconds"] = round(time.time() - started)
     (args.out / "probe.json").write_text(json.dumps(manifest) + "\n")

@@ -69,7 +69,7 @@ export function registerProbeCommands(program: Command, scriptDir: string): void
     .option('--units <jsonl...>', 'corpus files whose units are split into train and test by package', [join(cache, 'corpus', 'train.jsonl')])
     .option('--held-out <jsonl...>', 'corpus files whose units are all test units', [join(cache, 'corpus', 'valid.jsonl')])
     .option('--languages <ids>', 'comma-separated language ids', 'python,javascript,go')
-    .option('--train <n>', 'training units per language', positiveInt, 1500)
+    .option('--train <n>', 'training units per language (the paper used 20,000)', positiveInt, 20000)
     .option('--test <n>', 'test units per language', positiveInt, 400)
     .option('--seed <n>', 'sampling seed', positiveInt, 1)
     .option('--model <dir>', 'encoder folder (default: the bundled models/encoder)')

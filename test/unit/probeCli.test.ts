@@ -111,4 +111,27 @@ describe('astrolabe probe-data', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it('samples the same test units whatever the training size', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astrolabe-probe-data-'));
+    try {
+      // More units than either sample keeps (three candidates per kept unit), so both reservoirs draw.
+      const unit = (i: number, pkg: string) => JSON.stringify({ language: 'python', kind: 'function', package: pkg, name: `f${i}`, text: `def f${i}(x):\n    return x + ${i}\n` });
+      writeFileSync(join(folder, 'train.jsonl'), Array.from({ length: 60 }, (_, i) => unit(i, `package${i % 9}`)).join('\n') + '\n');
+      writeFileSync(join(folder, 'valid.jsonl'), Array.from({ length: 40 }, (_, i) => unit(100 + i, 'held-out')).join('\n') + '\n');
+      const testNames = (train: number) => {
+        const out = join(folder, `data-${train}`);
+        const result = astrolabe('probe-data', '--units', join(folder, 'train.jsonl'), '--held-out', join(folder, 'valid.jsonl'), '--languages', 'python', '--train', String(train), '--test', '4', '--model', MODEL, '--out', out);
+        assert.equal(result.status, 0, result.stderr);
+        const names = (split: string) => readFileSync(join(out, `${split}-python.jsonl`), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { name: string }).name);
+        assert.equal(names('train').length, train);
+        return names('test');
+      };
+      const small = testNames(2);
+      assert.equal(small.length, 4);
+      assert.deepEqual(testNames(12), small);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,6 +5,7 @@ exactly sqrt(d_i) apart along a fresh axis: an encoder with the syntax this expl
 """
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -13,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+TRAINING = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TRAINING))
 from probe_train import Labels, Split, batches, evaluate, train_probe  # noqa: E402
 
 HIDDEN, WORDS = 64, 12
@@ -64,6 +66,28 @@ class ProbeTrainTest(unittest.TestCase):
             probe = train_probe(train, HIDDEN, 48, len(c_labels.names), len(u_labels.names), epochs=30, orthogonal_weight=0.05, seed=1)
             metrics = evaluate(probe, test, test_split, c_labels, u_labels)
         self.assertGreater(metrics["f1"], 0.9, metrics)
+
+    def test_languages_probed_in_parallel_give_what_one_process_gives(self):
+        rng = random.Random(5)
+        with tempfile.TemporaryDirectory() as scratch:
+            scratch = Path(scratch)
+            for name in ("trained", "random"):
+                (scratch / name).mkdir()
+                (scratch / name / "meta.json").write_text(json.dumps({"modelId": name, "hiddenSize": HIDDEN, "layers": 0, "languages": ["x", "y"]}))
+                for language in ("x", "y"):
+                    write_split(scratch / name, f"train-{language}", 48, rng)
+                    write_split(scratch / name, f"test-{language}", 16, rng)
+            outputs = {}
+            for jobs in ("1", "2"):
+                (scratch / "model").mkdir(exist_ok=True)
+                out = scratch / f"out-{jobs}"
+                subprocess.run([sys.executable, str(TRAINING / "probe_train.py"), "--data", str(scratch / "trained"), "--baseline", str(scratch / "random"),
+                                "--model", str(scratch / "model"), "--out", str(out), "--epochs", "2", "--ranks", "8", "--rank", "16", "--jobs", jobs],
+                               check=True, capture_output=True)
+                results = json.loads((out / "results.json").read_text())
+                outputs[jobs] = (results["languages"], (out / "probe.json").read_text(), [(out / f"{language}.L0.f32").read_bytes() for language in ("x", "y")])
+            self.assertEqual(list(outputs["2"][0]), ["x", "y"])
+            self.assertEqual(outputs["1"], outputs["2"])
 
 
 if __name__ == "__main__":

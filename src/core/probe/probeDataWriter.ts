@@ -117,11 +117,13 @@ interface SampledUnit {
   readonly text: string;
 }
 
-/** A seeded reservoir sample of functions and methods per `split-language`, in a seeded order. */
+/**
+ * A seeded reservoir sample of functions and methods per `split-language`, in a seeded order. Each reservoir
+ * draws from its own stream, so the test sample is the same whatever the training size.
+ */
 async function sampleUnits(options: ProbeDataOptions): Promise<Map<string, SampledUnit[]>> {
   const wanted = new Set<string>(options.languages);
-  const random = seededRandom(options.seed);
-  const reservoirs = new Map<string, { seen: number; units: SampledUnit[] }>();
+  const reservoirs = new Map<string, { seen: number; units: SampledUnit[]; random: () => number }>();
   let order = 0;
   const files = [...options.units.map((file) => ({ file, heldOut: false })), ...options.heldOut.map((file) => ({ file, heldOut: true }))];
   for (const { file, heldOut } of files) {
@@ -143,12 +145,12 @@ async function sampleUnits(options: ProbeDataOptions): Promise<Map<string, Sampl
       const key = `${split}-${language}`;
       const capacity = options.perSplit[split] * OVERSAMPLE;
       let reservoir = reservoirs.get(key);
-      if (!reservoir) reservoirs.set(key, (reservoir = { seen: 0, units: [] }));
+      if (!reservoir) reservoirs.set(key, (reservoir = { seen: 0, units: [], random: seededRandom(fnv1a(`${options.seed}:${key}`)) }));
       reservoir.seen++;
       const unit = { order, package: pkg, name: typeof value.name === 'string' ? value.name : '', text: value.text };
       if (reservoir.units.length < capacity) reservoir.units.push(unit);
       else {
-        const slot = Math.floor(random() * reservoir.seen);
+        const slot = Math.floor(reservoir.random() * reservoir.seen);
         if (slot < capacity) reservoir.units[slot] = unit;
       }
     }

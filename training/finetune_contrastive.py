@@ -234,7 +234,7 @@ def main() -> None:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args.lr, run.state["step"], args.warmup, run.minutes_left, args.cooldown_minutes)
         picks = draw_batch(rng, pool, members, packages, args.batch, args.package_share, args.per_package, train_q)
-        queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)], args.bag_only)
+        queries = embed(encoder, *[t.to(args.device) for t in padded([train_q.sequence(i) for i in picks], args.max_tokens, pad_id)], bag_only=args.bag_only)
         code_ids, code_mask = padded([train_c.sequence(i) for i in picks], args.max_tokens, pad_id)
         if mlm_head is not None:
             code_ids, labels = mask_tokens(code_ids, code_mask, specials["mask"], config.vocab_size, specials["first_regular"], generator=masking)

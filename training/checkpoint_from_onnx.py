@@ -81,8 +81,11 @@ def parameter_sources(config: EncoderConfig) -> dict[str, list[str]]:
     parameters = {name: parameter.numpy() for name, parameter in twin.state_dict().items()}
     sources: dict[str, list[str]] = {}
 
+    def holders(value: np.ndarray) -> list[str]:
+        return [name for name, parameter in parameters.items() if parameter.shape == value.shape and np.array_equal(parameter, value)]
+
     def holder(value: np.ndarray, what: str) -> str:
-        matches = [name for name, parameter in parameters.items() if parameter.shape == value.shape and np.array_equal(parameter, value)]
+        matches = holders(value)
         assert len(matches) == 1, f"{what}: {len(matches)} parameters hold this value"
         return matches[0]
 
@@ -98,9 +101,8 @@ def parameter_sources(config: EncoderConfig) -> dict[str, list[str]]:
         else:
             sources.setdefault(holder(arrays[weight], node.name), []).append(f"gather:{base}")
     for name, value in arrays.items():
-        if value.dtype == np.float32 and value.ndim >= 1 and value.size > 1:
-            if any(parameter.shape == value.shape and np.array_equal(parameter, value) for parameter in parameters.values()):
-                sources.setdefault(holder(value, name), []).append(f"tensor:{name}")
+        if value.dtype == np.float32 and value.size > 1 and holders(value):  # not a constant of the graph's own
+            sources.setdefault(holder(value, name), []).append(f"tensor:{name}")
     missing = sorted(set(parameters) - set(sources))
     assert not missing, f"no ONNX tensor found for {missing[:4]}"
     return sources

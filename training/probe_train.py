@@ -25,6 +25,7 @@ import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -161,12 +162,10 @@ def probe_file(probe: Probe) -> bytes:
     return b"".join(part.detach().numpy().astype("<f4").tobytes() for part in parts)
 
 
-def probe_language(language: str, args: argparse.Namespace, started: float) -> tuple[dict, dict] | None:
+def probe_language(language: str, args: argparse.Namespace, hidden: int, layers: int, started: float) -> tuple[dict, dict] | None:
     """One language: probes per layer for the trained and the random encoder, the m sweep at the best layer;
     writes the trained probes to --out and returns the results entry and the probe manifest entry."""
     torch.set_num_threads(1)
-    meta = json.loads((args.data / "meta.json").read_text())
-    hidden, layers = meta["hiddenSize"], meta["layers"]
     ranks = sorted({int(m) for m in args.ranks.split(",") if int(m) <= hidden} | {args.rank})
     entry: dict = {"layers": {}, "sweep": {}}
     trained_layers: dict[int, tuple[Probe, dict]] = {}
@@ -249,12 +248,13 @@ def main() -> None:
     unknown = set(languages) - set(meta["languages"])
     if unknown:
         parser.error(f"--languages: {args.data} has no {sorted(unknown)} (it has {meta['languages']})")
+    probe_one = partial(probe_language, args=args, hidden=hidden, layers=layers, started=started)
     if args.jobs > 1:
         # Languages are independent: one process each (spawned: torch and fork do not mix), two cores, two jobs.
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            outcomes = list(pool.map(probe_language, languages, [args] * len(languages), [started] * len(languages)))
+            outcomes = list(pool.map(probe_one, languages))
     else:
-        outcomes = [probe_language(language, args, started) for language in languages]
+        outcomes = [probe_one(language) for language in languages]
     for language, outcome in zip(languages, outcomes):
         if outcome is not None:
             results["languages"][language], manifest["languages"][language] = outcome

@@ -57,7 +57,9 @@ def config_from_shapes(weights: dict[str, np.ndarray], heads: int) -> EncoderCon
     if "encoder.position_embeddings.weight" not in tensors or "encoder.blocks.0.ffn.0.bias" not in tensors:
         raise SystemExit("not an Astrolabe encoder export (no position table or first block)")
     positions = tensors["encoder.position_embeddings.weight"]
-    tables = [value for key, value in weights.items() if key.startswith("gather:") and value.shape[1] == positions.shape[1]]
+    # The quantizer keeps tables of fewer than 1,000 rows in float, under the parameter's name.
+    tables = [tensors["encoder.token_embeddings.weight"]] if "encoder.token_embeddings.weight" in tensors else \
+        [value for key, value in weights.items() if key.startswith("gather:") and value.shape[1] == positions.shape[1]]
     layers = len({key.split(".")[2] for key in tensors if key.startswith("encoder.blocks.")})
     return EncoderConfig(vocab_size=tables[0].shape[0], hidden_size=positions.shape[1], layers=layers, heads=heads,
                          ffn_size=tensors["encoder.blocks.0.ffn.0.bias"].shape[0], max_positions=positions.shape[0],

@@ -16,7 +16,7 @@ import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
 import { decodeSourceFile } from '../src/core/scan/fileContent';
 import { BenchRow, median } from './benchTable';
 import { loadPoj104, sharedEvalDir } from './evalData';
-import { mapAtR } from './lexicalBaselines';
+import { mapAtR } from './evalScores';
 import { parseCorpus } from './parseThroughput';
 
 const REPEATS = 3;

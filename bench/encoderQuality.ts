@@ -8,7 +8,7 @@ import { CodeTokenizer } from '../src/core/tokenize/codeTokenizer';
 import { loadCodeTokenizer } from '../src/core/tokenize/tokenizerFile';
 import { BenchRow } from './benchTable';
 import { loadCosqa, loadPoj104, sharedEvalDir } from './evalData';
-import { mapAtR, scoreCosqa } from './lexicalBaselines';
+import { mapAtR, scoreCosqa } from './evalScores';
 
 const QUERY_TOKENS = 64;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bm25Index } from '../../src/core/search/bm25';
-import { lexicalTerms } from '../../src/core/search/lexicalTerms';
+import { lexicalTerms, nameTerms } from '../../src/core/search/lexicalTerms';
 import { TopK } from '../../src/core/search/topK';
 
 describe('lexical search', () => {
@@ -26,6 +26,21 @@ describe('lexical search', () => {
     assert.equal(results[0]!.id, 0);
     assert.deepEqual(index.search(lexicalTerms('retry with backoff'), 1).map((r) => r.id), [2]);
     assert.deepEqual(index.search(['nothing'], 5), []);
+  });
+
+  it("takes a qualified name's terms, and none from the chunker's placeholders", () => {
+    assert.deepEqual(nameTerms('Parser.readLine'), ['parser', 'read', 'line', 'readlin']);
+    assert.deepEqual(nameTerms('(anonymous)'), []);
+    assert.deepEqual(nameTerms('<top-level>'), []);
+    assert.deepEqual(nameTerms('Router.(anonymous)'), ['router']);
+  });
+
+  it('scores every document holding a query term, as search ranks them', () => {
+    const index = new Bm25Index();
+    for (const text of ['read lines', 'write lines', 'retry backoff', 'read read read']) index.add(lexicalTerms(text));
+    const scores = index.scores(lexicalTerms('read lines'));
+    assert.deepEqual([...scores.keys()].sort(), [0, 1, 3]);
+    assert.deepEqual(index.search(lexicalTerms('read lines'), 3), [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id));
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IndexStore } from '../../src/core/index/indexStore';
+import { quantizeVector } from '../../src/core/index/int8Vectors';
 import { updateIndex } from '../../src/core/index/workspaceIndexer';
 import { defaultEncoderDir } from '../../src/core/model/modelsDir';
 import { UnitEmbedder } from '../../src/core/model/unitEmbedder';
@@ -61,7 +62,9 @@ describe('search over an index built with the bundled encoder', () => {
     const vector = await embedder.embedQuery(query);
     const terms = lexicalTerms(query);
     const names = (hits: readonly { unit: { name: string } }[]) => hits.map((hit) => hit.unit.name);
-    assert.deepEqual(names(index.search(vector, terms, { k: 3, mode: 'hybrid', vectorWeight: 0, lexicalWeight: 1 })), names(index.search(undefined, terms, { k: 3, mode: 'lexical' })));
+    // (Hybrid also lists the vector's candidates that hold no query term, after the lexical ones.)
+    const lexical = names(index.search(undefined, terms, { k: 3, mode: 'lexical' }));
+    assert.deepEqual(names(index.search(vector, terms, { k: 3, mode: 'hybrid', vectorWeight: 0, lexicalWeight: 1 })).slice(0, lexical.length), lexical);
     assert.deepEqual(names(index.search(vector, terms, { k: 4, mode: 'hybrid', vectorWeight: 1, lexicalWeight: 0 })), names(index.search(vector, terms, { k: 4, mode: 'vector' })));
     // Each list's best scores 1 there, so no fused score passes the weights' sum, and a unit first in both reaches it.
     const hybrid = index.search(vector, terms, { k: 4, mode: 'hybrid' });
@@ -70,5 +73,40 @@ describe('search over an index built with the bundled encoder', () => {
     const vectorFirst = index.search(vector, terms, { k: 1, mode: 'vector' })[0]!;
     if (lexicalFirst.unit.hash === vectorFirst.unit.hash) assert.ok(Math.abs(hybrid[0]!.score - 1) < 1e-9);
     assert.equal(hybrid[0]!.unit.name, 'read_lines');
+  });
+
+  it("scores each candidate of either list by both signals, each normalized over the union", async () => {
+    const query = 'call again after failures';
+    const vector = await embedder.embedQuery(query);
+    const terms = lexicalTerms(query);
+    // Four units: every one is a vector candidate, and those without a query term score 0 in BM25, not the lexical list's last score.
+    const vectorScores = new Map(index.search(vector, [], { k: 10, mode: 'vector' }).map((hit) => [hit.unit.hash, hit.score]));
+    const lexicalScores = new Map(index.search(undefined, terms, { k: 10, mode: 'lexical' }).map((hit) => [hit.unit.hash, hit.score]));
+    assert.equal(vectorScores.size, 4);
+    assert.ok(lexicalScores.size >= 1 && lexicalScores.size < 4);
+    const scaled = (values: Map<string, number>, hash: string, all: number[]) => ((values.get(hash) ?? 0) - Math.min(...all)) / (Math.max(...all) - Math.min(...all));
+    const hashes = [...vectorScores.keys()];
+    const lexicalAll = hashes.map((hash) => lexicalScores.get(hash) ?? 0);
+    for (const hit of index.search(vector, terms, { k: 4, mode: 'hybrid' })) {
+      const expected = DEFAULT_FUSION_WEIGHTS.vector * scaled(vectorScores, hit.unit.hash, [...vectorScores.values()]) + DEFAULT_FUSION_WEIGHTS.lexical * scaled(lexicalScores, hit.unit.hash, lexicalAll);
+      assert.ok(Math.abs(hit.score - expected) < 1e-6, `${hit.unit.name}: ${hit.score} != ${expected}`);
+    }
+  });
+});
+
+describe("lexical search weighs a unit's name", () => {
+  it('ranks the unit named by the query above one that only mentions its words more often', () => {
+    const store = IndexStore.open(temporaryFolder({ after: (fn) => process.on('exit', fn) }), { modelId: 'lexical-only', dimension: 4 }).store;
+    const units = {
+      'config.py': { name: 'parse_config', text: 'def parse_config(path):\n    return json.load(open(path))\n' },
+      'settings.py': { name: 'load_settings', text: 'def load_settings(path):\n    # parse the config, check the config, parse again\n    return check(parse(config(path)))\n' },
+    };
+    Object.entries(units).forEach(([file, unit], index) => {
+      const hash = String(index).padStart(32, '0');
+      store.addVector(hash, quantizeVector(Float32Array.from([1, 0, 0, index])));
+      store.setFile(file, { mtimeMs: 0, size: unit.text.length, units: [{ language: 'python', kind: 'function', name: unit.name, startLine: 1, endLine: 3, hash, terms: lexicalTerms(unit.text).join(' ') }] });
+    });
+    const hits = SearchIndex.fromStore(store).search(undefined, lexicalTerms('parse config'), { k: 2, mode: 'lexical' });
+    assert.deepEqual(hits.map((hit) => hit.unit.name), ['parse_config', 'load_settings']);
   });
 });

@@ -10,7 +10,11 @@ export class Bm25Index {
   private readonly lengths: number[] = [];
   private totalLength = 0;
 
-  constructor(private readonly k1 = 1.2, private readonly b = 0.75) {}
+  /**
+   * b = 0.9 rather than the textbook 0.75: long units (a class, a file's top level) mention many words in
+   * passing, so length is normalized harder (CoSQA dev BM25 MRR 0.359 -> 0.367 with names counted twice).
+   */
+  constructor(private readonly k1 = 1.2, private readonly b = 0.9) {}
 
   get size(): number {
     return this.lengths.length;
@@ -37,6 +41,13 @@ export class Bm25Index {
 
   /** The best `k` documents for the query terms, with scores, best first (ties by id). */
   search(queryTerms: readonly string[], k: number): { id: number; score: number }[] {
+    const top = new TopK(k);
+    for (const [id, score] of this.scores(queryTerms)) if (score > top.threshold) top.add(id, score);
+    return top.sorted();
+  }
+
+  /** The score of every document that holds a query term (the others score 0). */
+  scores(queryTerms: readonly string[]): Map<number, number> {
     const scores = new Map<number, number>();
     const averageLength = this.totalLength / Math.max(1, this.lengths.length);
     const documentCount = this.lengths.length;
@@ -52,8 +63,6 @@ export class Bm25Index {
         scores.set(id, (scores.get(id) ?? 0) + idf * norm);
       }
     }
-    const top = new TopK(k);
-    for (const [id, score] of scores) if (score > top.threshold) top.add(id, score);
-    return top.sorted();
+    return scores;
   }
 }

@@ -2,6 +2,7 @@ import { stemmer } from 'stemmer';
 import { splitIdentifier } from '../tokenize/identifierSplitter';
 
 const WORD = /[\p{L}\p{N}_$]+/gu;
+const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$]*$/u;
 /** Stems of terms seen: identifiers repeat endlessly, and a workspace has a bounded vocabulary. */
 const STEMS = new Map<string, string>();
 const STEM_CACHE_LIMIT = 200_000;
@@ -31,4 +32,18 @@ function stem(term: string): string {
     STEMS.set(term, stemmed);
   }
   return stemmed;
+}
+
+/**
+ * How many times a unit's name counts beside its text in BM25, a field weight as BM25F gives a title: the
+ * name is what a unit is, where its body mentions much in passing (CoSQA dev BM25 MRR 0.352 -> 0.359).
+ */
+export const NAME_WEIGHT = 2;
+
+/**
+ * The lexical terms of a unit's qualified name (`Parser.readLine` -> parser, read, line, readline), for
+ * the name's field weight; the chunker's placeholders (`(anonymous)`, `<top-level>`) name nothing.
+ */
+export function nameTerms(qualifiedName: string): string[] {
+  return qualifiedName.split('.').filter((part) => IDENTIFIER.test(part)).flatMap(lexicalTerms);
 }

@@ -12,7 +12,7 @@ export class Bm25Index {
 
   /**
    * b = 0.9 rather than the textbook 0.75: long units (a class, a file's top level) mention many words in
-   * passing, so length is normalized harder (CoSQA dev BM25 MRR 0.359 -> 0.367 with names counted twice).
+   * passing, so length is normalized harder (CoSQA dev BM25 MRR 0.359 -> 0.367, names weighted in both).
    */
   constructor(private readonly k1 = 1.2, private readonly b = 0.9) {}
 

@@ -86,8 +86,7 @@ def parameter_sources(config: EncoderConfig) -> dict[str, list[str]]:
     def holders(value: np.ndarray) -> list[str]:
         return [name for name, parameter in parameters.items() if parameter.shape == value.shape and np.array_equal(parameter, value)]
 
-    def holder(value: np.ndarray, what: str) -> str:
-        matches = holders(value)
+    def holder(matches: list[str], what: str) -> str:
         assert len(matches) == 1, f"{what}: {len(matches)} parameters hold this value"
         return matches[0]
 
@@ -99,12 +98,13 @@ def parameter_sources(config: EncoderConfig) -> dict[str, list[str]]:
             continue  # not a constant weight
         base = node.output[0].replace("/", "_").replace(":", "_")
         if node.op_type == "MatMul":
-            sources.setdefault(holder(arrays[weight].T, node.name), []).append(f"matmul:{base}")
+            sources.setdefault(holder(holders(arrays[weight].T), node.name), []).append(f"matmul:{base}")
         else:
-            sources.setdefault(holder(arrays[weight], node.name), []).append(f"gather:{base}")
+            sources.setdefault(holder(holders(arrays[weight]), node.name), []).append(f"gather:{base}")
     for name, value in arrays.items():
-        if value.dtype == np.float32 and value.size > 1 and holders(value):  # not a constant of the graph's own
-            sources.setdefault(holder(value, name), []).append(f"tensor:{name}")
+        matches = holders(value) if value.dtype == np.float32 and value.size > 1 else []
+        if matches:  # none: a constant of the graph's own
+            sources.setdefault(holder(matches, name), []).append(f"tensor:{name}")
     missing = sorted(set(parameters) - set(sources))
     assert not missing, f"no ONNX tensor found for {missing[:4]}"
     return sources

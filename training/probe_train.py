@@ -175,7 +175,8 @@ def probe_language(language: str, args: argparse.Namespace, hidden: int, layers:
         if not train_split.units or not test_split.units:
             print(f"{language}: no {name} units, skipped", flush=True)
             break
-        if labels is None:
+        if labels is None:  # the trained data, read first: its labels and splits serve the m sweep too
+            trained_splits = (train_split, test_split)
             labels = (Labels.of(train_split.units, "c"), Labels.of(train_split.units, "u"))
             entry.update(trainUnits=len(train_split.units), testUnits=len(test_split.units),
                          trainLeaves=int(train_split.offsets[-1]), testLeaves=int(test_split.offsets[-1]))
@@ -198,7 +199,7 @@ def probe_language(language: str, args: argparse.Namespace, hidden: int, layers:
     entry.update(bestLayer=best, bestF1=trained_layers[best][1]["f1"], bestRandomLayer=best_random,
                  bestRandomF1=entry["layers"][str(best_random)]["random"]["f1"])
     # The m sweep, at the best layer.
-    train_split, test_split = Split(args.data, f"train-{language}", hidden), Split(args.data, f"test-{language}", hidden)
+    train_split, test_split = trained_splits
     train = batches(train_split, train_split.vectors(best), c_labels, u_labels)
     test = batches(test_split, test_split.vectors(best), c_labels, u_labels)
     for rank in ranks:

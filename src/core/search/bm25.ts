@@ -39,11 +39,9 @@ export class Bm25Index {
     return id;
   }
 
-  /** The best `k` documents for the query terms, with scores, best first (ties by id). */
-  search(queryTerms: readonly string[], k: number): { id: number; score: number }[] {
-    const top = new TopK(k);
-    for (const [id, score] of this.scores(queryTerms)) if (score > top.threshold) top.add(id, score);
-    return top.sorted();
+  /** The best `k` documents for the query terms among those `allowed` passes, with scores, best first (ties by id). */
+  search(queryTerms: readonly string[], k: number, allowed?: (id: number) => boolean): { id: number; score: number }[] {
+    return TopK.best(this.scores(queryTerms), k, allowed);
   }
 
   /** The score of every document that holds a query term (the others score 0). */

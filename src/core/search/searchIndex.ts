@@ -117,22 +117,16 @@ export class SearchIndex {
   /** `queryVector` (unit length, the index's dimension) is needed for vector and hybrid modes. */
   search(queryVector: Float32Array | undefined, queryTerms: readonly string[], options: SearchOptions): SearchHit[] {
     const allowed = this.filter(options);
-    if (options.mode === 'lexical') return this.lexicalRanking(this.lexical.scores(queryTerms), allowed, options.k).map(({ id, score }) => this.hit(id, score));
+    // All of BM25's matches are ranked under the filter: it may drop the best.
+    if (options.mode === 'lexical') return this.lexical.search(queryTerms, options.k, allowed).map(({ id, score }) => this.hit(id, score));
     const filtered = Boolean(options.languages?.length || options.pathGlob);
     const vectorList = this.vectorRanking(queryVector, filtered ? this.allowedIds(options, allowed) : undefined, options.mode === 'vector' ? options.k : CANDIDATES);
     if (options.mode === 'vector') return vectorList.map(({ id, score }) => this.hit(id, score));
     const lexicalScores = this.lexical.scores(queryTerms);
-    const fused = this.fuse(queryVector!, vectorList, lexicalScores, this.lexicalRanking(lexicalScores, allowed, CANDIDATES), {
+    const fused = this.fuse(queryVector!, vectorList, lexicalScores, TopK.best(lexicalScores, CANDIDATES, allowed), {
       vector: options.vectorWeight ?? DEFAULT_FUSION_WEIGHTS.vector, lexical: options.lexicalWeight ?? DEFAULT_FUSION_WEIGHTS.lexical,
     });
     return fused.slice(0, options.k).map(({ id, score }) => this.hit(id, score));
-  }
-
-  /** The best k units by BM25 among those the filter allows (all of them are ranked: a filter may drop the best). */
-  private lexicalRanking(scores: ReadonlyMap<number, number>, allowed: (id: number) => boolean, k: number): { id: number; score: number }[] {
-    const top = new TopK(k);
-    for (const [id, score] of scores) if (score > top.threshold && allowed(id)) top.add(id, score);
-    return top.sorted();
   }
 
   /**

@@ -5,6 +5,13 @@ export class TopK {
 
   constructor(private readonly k: number) {}
 
+  /** The k best of (id, score) entries among the ids `allowed` passes, best first (ties by id). */
+  static best(entries: Iterable<readonly [number, number]>, k: number, allowed: (id: number) => boolean = () => true): { id: number; score: number }[] {
+    const top = new TopK(k);
+    for (const [id, score] of entries) if (score > top.threshold && allowed(id)) top.add(id, score);
+    return top.sorted();
+  }
+
   get size(): number {
     return this.ids.length;
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bm25Index } from '../../src/core/search/bm25';
 import { lexicalTerms, nameTerms } from '../../src/core/search/lexicalTerms';
+import { expandTerms } from '../../src/core/search/termExpansions';
 import { TopK } from '../../src/core/search/topK';
 
 describe('lexical search', () => {
@@ -41,6 +42,15 @@ describe('lexical search', () => {
     const scores = index.scores(lexicalTerms('read lines'));
     assert.deepEqual([...scores.keys()].sort(), [0, 1, 3]);
     assert.deepEqual(index.search(lexicalTerms('read lines'), 3), [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id));
+  });
+});
+
+describe('abbreviation expansion', () => {
+  it("adds the words code's shorthand stands for after it, stemmed like every term", () => {
+    assert.deepEqual(expandTerms(lexicalTerms('dict str')), ['dict', ...lexicalTerms('dictionary'), 'str', 'string']);
+    assert.deepEqual(expandTerms(lexicalTerms('os.listdir(src)')), ['os', 'listdir', 'list', 'directori', 'src', 'sourc']);
+    // Words that are no abbreviation, and keywords every unit holds, add nothing.
+    assert.deepEqual(expandTerms(lexicalTerms('def read_file const')), lexicalTerms('def read_file const'));
   });
 });
 

@@ -110,3 +110,24 @@ describe("lexical search weighs a unit's name", () => {
     assert.deepEqual(hits.map((hit) => hit.unit.name), ['parse_config', 'load_settings']);
   });
 });
+
+describe('lexical search meets abbreviations', () => {
+  it("finds code's shorthand by the words a question uses, and the other way round", () => {
+    const store = IndexStore.open(temporaryFolder({ after: (fn) => process.on('exit', fn) }), { modelId: 'lexical-only', dimension: 4 }).store;
+    const units = {
+      'folders.py': { name: 'names_in', text: 'def names_in(folder):\n    return sorted(os.listdir(folder))\n' },
+      'numbers.py': { name: 'parse_number', text: 'def parse_number(text):\n    return int(text.strip())\n' },
+      'words.py': { name: 'word_counts', text: 'def word_counts(text):\n    return collections.Counter(text.split())\n' },
+    };
+    Object.entries(units).forEach(([file, unit], index) => {
+      const hash = String(index).padStart(32, '0');
+      store.addVector(hash, quantizeVector(Float32Array.from([1, 0, 0, index])));
+      store.setFile(file, { mtimeMs: 0, size: unit.text.length, units: [{ language: 'python', kind: 'function', name: unit.name, startLine: 1, endLine: 2, hash, terms: lexicalTerms(unit.text).join(' ') }] });
+    });
+    const index = SearchIndex.fromStore(store);
+    const names = (query: string) => index.search(undefined, lexicalTerms(query), { k: 3, mode: 'lexical' }).map((hit) => hit.unit.name);
+    assert.deepEqual(names('list directory'), ['names_in']);
+    assert.deepEqual(names('convert a string to an integer')[0], 'parse_number');
+    assert.deepEqual(names('trim whitespace'), ['parse_number']);
+  });
+});

@@ -94,40 +94,41 @@ describe('search over an index built with the bundled encoder', () => {
   });
 });
 
+/** A snapshot of an index holding one Python function per file (dummy vectors), for lexical search. */
+function lexicalIndex(units: Record<string, { name: string; text: string }>): SearchIndex {
+  const store = IndexStore.open(temporaryFolder({ after: (fn) => process.on('exit', fn) }), { modelId: 'lexical-only', dimension: 4 }).store;
+  Object.entries(units).forEach(([file, unit], index) => {
+    const hash = String(index).padStart(32, '0');
+    store.addVector(hash, quantizeVector(Float32Array.from([1, 0, 0, index])));
+    const endLine = unit.text.trimEnd().split('\n').length;
+    store.setFile(file, { mtimeMs: 0, size: unit.text.length, units: [{ language: 'python', kind: 'function', name: unit.name, startLine: 1, endLine, hash, terms: lexicalTerms(unit.text).join(' ') }] });
+  });
+  return SearchIndex.fromStore(store);
+}
+
 describe("lexical search weighs a unit's name", () => {
   it('ranks the unit named by the query above one that only mentions its words more often', () => {
-    const store = IndexStore.open(temporaryFolder({ after: (fn) => process.on('exit', fn) }), { modelId: 'lexical-only', dimension: 4 }).store;
-    const units = {
+    const index = lexicalIndex({
       'config.py': { name: 'parse_config', text: 'def parse_config(path):\n    return json.load(open(path))\n' },
       'settings.py': { name: 'load_settings', text: 'def load_settings(path):\n    # parse the config, check the config, parse again\n    return check(parse(config(path)))\n' },
-    };
-    Object.entries(units).forEach(([file, unit], index) => {
-      const hash = String(index).padStart(32, '0');
-      store.addVector(hash, quantizeVector(Float32Array.from([1, 0, 0, index])));
-      store.setFile(file, { mtimeMs: 0, size: unit.text.length, units: [{ language: 'python', kind: 'function', name: unit.name, startLine: 1, endLine: 3, hash, terms: lexicalTerms(unit.text).join(' ') }] });
     });
-    const hits = SearchIndex.fromStore(store).search(undefined, lexicalTerms('parse config'), { k: 2, mode: 'lexical' });
+    const hits = index.search(undefined, lexicalTerms('parse config'), { k: 2, mode: 'lexical' });
     assert.deepEqual(hits.map((hit) => hit.unit.name), ['parse_config', 'load_settings']);
   });
 });
 
 describe('lexical search meets abbreviations', () => {
   it("finds code's shorthand by the words a question uses, and the other way round", () => {
-    const store = IndexStore.open(temporaryFolder({ after: (fn) => process.on('exit', fn) }), { modelId: 'lexical-only', dimension: 4 }).store;
-    const units = {
+    const index = lexicalIndex({
       'folders.py': { name: 'names_in', text: 'def names_in(folder):\n    return sorted(os.listdir(folder))\n' },
       'numbers.py': { name: 'parse_number', text: 'def parse_number(text):\n    return int(text.strip())\n' },
       'words.py': { name: 'word_counts', text: 'def word_counts(text):\n    return collections.Counter(text.split())\n' },
-    };
-    Object.entries(units).forEach(([file, unit], index) => {
-      const hash = String(index).padStart(32, '0');
-      store.addVector(hash, quantizeVector(Float32Array.from([1, 0, 0, index])));
-      store.setFile(file, { mtimeMs: 0, size: unit.text.length, units: [{ language: 'python', kind: 'function', name: unit.name, startLine: 1, endLine: 2, hash, terms: lexicalTerms(unit.text).join(' ') }] });
+      'lookup.py': { name: 'lookup', text: 'def lookup(mapping, key):\n    """The key\'s entry in the dictionary."""\n    return mapping.get(key)\n' },
     });
-    const index = SearchIndex.fromStore(store);
     const names = (query: string) => index.search(undefined, lexicalTerms(query), { k: 3, mode: 'lexical' }).map((hit) => hit.unit.name);
     assert.deepEqual(names('list directory'), ['names_in']);
-    assert.deepEqual(names('convert a string to an integer')[0], 'parse_number');
+    assert.equal(names('convert a string to an integer')[0], 'parse_number');
     assert.deepEqual(names('trim whitespace'), ['parse_number']);
+    assert.deepEqual(names('dict'), ['lookup']);
   });
 });

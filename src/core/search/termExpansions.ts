@@ -66,8 +66,8 @@ const EXPANSIONS: ReadonlyMap<string, readonly string[]> = new Map(
 
 /**
  * The terms with each abbreviation's words added after it (`str` -> str, string), so that a question's
- * words meet code's shorthand and the other way round. Applied to both a unit's terms and a query's, at
- * search time, so stored indexes need no rebuild when the table changes.
+ * words meet code's shorthand and the other way round. Applied to a unit's terms when a search snapshot
+ * is built and to each query's, never stored, so indexes need no rebuild when the table changes.
  */
 export function expandTerms(terms: readonly string[]): string[] {
   const expanded: string[] = [];

@@ -96,8 +96,24 @@ class Package:
         return 'by-module' if self.name == STDLIB else split_of(self.name)
 
 
-def load_packages(path: Path) -> Tuple[dict, List[Package]]:
-    cfg = tomllib.loads(path.read_text())
+def merged_lists(paths: List[Path]) -> dict:
+    """The first list, with each later one's packages (and include/exclude rules) added to the same
+    sections and groups: a trial list names only what it adds, and the settings stay the first's."""
+    cfg = tomllib.loads(paths[0].read_text())
+    for path in paths[1:]:
+        extra = tomllib.loads(path.read_text())
+        if 'settings' in extra or 'python-stdlib' in extra:
+            raise SystemExit('%s: an added package list holds packages only, no [settings] or [python-stdlib]' % path)
+        for section, groups in extra.items():
+            target = cfg.setdefault(section, {})
+            for group, value in groups.items():
+                target[group] = (target.get(group, []) + value) if section in ('debian-binary', 'debian-source', 'npm') else value
+    return cfg
+
+
+def load_packages(paths: List[Path]) -> Tuple[dict, List[Package]]:
+    cfg = merged_lists(paths)
+    path = ' + '.join(str(p) for p in paths)
     settings = cfg['settings']
     inc, exc = cfg.get('include', {}), cfg.get('exclude', {})
     pkgs: List[Package] = []
@@ -123,7 +139,7 @@ class Build:
     def __init__(self, args) -> None:
         self.args = args
         self.data = Path(args.data_dir).expanduser().resolve()
-        self.settings, self.packages = load_packages(Path(args.packages))
+        self.settings, self.packages = load_packages([Path(args.packages)] + [Path(p) for p in args.add_packages])
         if args.only:
             pat = re.compile(args.only)
             self.packages = [p for p in self.packages if pat.search(p.name)]
@@ -614,7 +630,11 @@ class Build:
     # ------------------------------------------------------------------ pins
     def pin(self) -> None:
         """Rewrite packages.toml entries to the versions the last run fetched."""
-        path = Path(self.args.packages)
+        for path in [Path(self.args.packages)] + [Path(p) for p in self.args.add_packages]:
+            self.pin_list(path)
+
+    def pin_list(self, path: Path) -> None:
+        """Pins the entries of one list file (the regex leaves names the file does not hold alone)."""
         text = path.read_text()
         n = 0
         for p in self.packages:
@@ -721,6 +741,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--data-dir', default=default_data, help='where everything is written (default: $ASTROLABE_DATA or ~/.cache/astrolabe/corpus)')
     ap.add_argument('--packages', default=str(HERE / 'packages.toml'), help='the package list')
+    ap.add_argument('--add-packages', action='append', default=[], metavar='TOML',
+                    help='a list of packages to add to --packages (repeatable), e.g. packages-python-extra.toml')
     ap.add_argument('--eval-dir', default=str(EVAL_DIR_DEFAULT), help='the shared eval folder (read in place)')
     ap.add_argument('--jobs', type=int, default=2, help='parallel chunker/feature workers')
     ap.add_argument('--stages', default='', help='comma-separated subset of: ' + ','.join(STAGES))

@@ -168,6 +168,24 @@ class SourcesTest(unittest.TestCase):
         self.assertEqual(sources.parse_entry('debian-source', 'zlib=1:1.2.13.dfsg-1'), ('zlib', '1:1.2.13.dfsg-1'))
 
 
+class PackageListTest(unittest.TestCase):
+    def test_added_lists_join_the_same_groups(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            base, extra, bad = Path(tmp) / 'base.toml', Path(tmp) / 'extra.toml', Path(tmp) / 'bad.toml'
+            base.write_text('[settings]\nmax_code_mb = 1\n\n[debian-binary]\npython = ["pkg-a=1"]\nc = ["libc-x"]\n'
+                            '\n[include]\n"pkg-a" = ["src"]\n')
+            extra.write_text('[debian-binary]\npython = ["pkg-b=2", "pkg-c"]\n\n[include]\n"pkg-b" = ["lib"]\n')
+            settings, packages = build.load_packages([base, extra])
+            self.assertEqual(settings, {'max_code_mb': 1})
+            self.assertEqual([(p.name, p.group) for p in packages], [('pkg-a', 'python'), ('pkg-b', 'python'), ('pkg-c', 'python'), ('libc-x', 'c')])
+            self.assertEqual([p.include for p in packages[:3]], [['src'], ['lib'], []])
+            with self.assertRaises(SystemExit):  # a package listed twice
+                build.load_packages([base, extra, extra])
+            bad.write_text('[settings]\nmax_code_mb = 5\n')
+            with self.assertRaises(SystemExit):  # only the first list sets the settings
+                build.load_packages([base, bad])
+
+
 class PipelineTest(unittest.TestCase):
     """Stages features -> output on a synthetic corpus and synthetic eval sets."""
 
@@ -208,7 +226,7 @@ class PipelineTest(unittest.TestCase):
                                                 text=text, package=pkg, split=build.unit_split(pkg, 'f%d.py' % i))) + '\n')
             (data / 'manifest.jsonl').write_text(json.dumps(dict(source='debian-binary', package='pkg-a', group='python', ok=True, bytes=1, files=1)) + '\n')
             args = argparse.Namespace(data_dir=str(data), packages=str(toml), eval_dir=str(ev), jobs=1,
-                                      stages='features,dedup,overlap,output', force='', only='', pin=False)
+                                      stages='features,dedup,overlap,output', force='', only='', pin=False, add_packages=[])
             build.Build(args).run()
             dedup = json.loads((data / 'work' / 'dedup.json').read_text())
             self.assertEqual(dedup['units_in'], 8)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Build the Astrolabe training corpus, reproducibly and resumably.
 
-    /usr/bin/python3 training/corpus/build.py [--data-dir DIR] [--jobs N]
+    /usr/bin/python3 training/corpus/build.py [--data-dir DIR] [--jobs N] [--add-packages LIST.toml]
 
 Stages (each skips work already done, so a rerun after a kill continues):
   sources   fetch and extract every package of packages.toml (per-package state files)
@@ -139,7 +139,8 @@ class Build:
     def __init__(self, args) -> None:
         self.args = args
         self.data = Path(args.data_dir).expanduser().resolve()
-        self.settings, self.packages = load_packages([Path(args.packages)] + [Path(p) for p in args.add_packages])
+        self.lists = [Path(args.packages)] + [Path(p) for p in args.add_packages]
+        self.settings, self.packages = load_packages(self.lists)
         if args.only:
             pat = re.compile(args.only)
             self.packages = [p for p in self.packages if pat.search(p.name)]
@@ -629,8 +630,8 @@ class Build:
 
     # ------------------------------------------------------------------ pins
     def pin(self) -> None:
-        """Rewrite packages.toml entries to the versions the last run fetched."""
-        for path in [Path(self.args.packages)] + [Path(p) for p in self.args.add_packages]:
+        """Rewrite the entries of packages.toml (and of each added list) to the versions the last run fetched."""
+        for path in self.lists:
             self.pin_list(path)
 
     def pin_list(self, path: Path) -> None:

@@ -175,7 +175,7 @@ def probe_language(language: str, args: argparse.Namespace, hidden: int, layers:
         if not train_split.units or not test_split.units:
             print(f"{language}: no {name} units, skipped", flush=True)
             break
-        if labels is None:  # the trained data, read first: its labels and splits serve the m sweep too
+        if name == "trained":  # read first: its labels and splits serve the random encoder and the m sweep too
             trained_splits = (train_split, test_split)
             labels = (Labels.of(train_split.units, "c"), Labels.of(train_split.units, "u"))
             entry.update(trainUnits=len(train_split.units), testUnits=len(test_split.units),

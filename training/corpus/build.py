@@ -47,6 +47,8 @@ VALID_PERCENT = 5
 MIN_CONTAIN_TOKENS = 30
 SPLIT_SALT = 'astrolabe-corpus-split-v1:'
 STDLIB = 'python-stdlib'
+# The sections of a package list that list packages, by group.
+PACKAGE_SECTIONS = ('debian-binary', 'debian-source', 'npm')
 log = logging.getLogger('corpus')
 
 
@@ -107,7 +109,7 @@ def merged_lists(paths: List[Path]) -> dict:
         for section, groups in extra.items():
             target = cfg.setdefault(section, {})
             for group, value in groups.items():
-                target[group] = (target.get(group, []) + value) if section in ('debian-binary', 'debian-source', 'npm') else value
+                target[group] = (target.get(group, []) + value) if section in PACKAGE_SECTIONS else value
     return cfg
 
 
@@ -121,7 +123,7 @@ def load_packages(paths: List[Path]) -> Tuple[dict, List[Package]]:
     if std:
         pkgs.append(Package('python-stdlib', 'python', STDLIB, None, STDLIB, inc.get(STDLIB, []), exc.get(STDLIB, []),
                             debs=std['packages']))
-    for source in ('debian-binary', 'debian-source', 'npm'):
+    for source in PACKAGE_SECTIONS:
         for group, entries in cfg.get(source, {}).items():
             for e in entries:
                 name, pin = sources.parse_entry(source, e)

@@ -118,14 +118,13 @@ export class SearchIndex {
 
   /** `queryVector` (unit length, the index's dimension) is needed for vector and hybrid modes. */
   search(queryVector: Float32Array | undefined, queryTerms: readonly string[], options: SearchOptions): SearchHit[] {
-    queryTerms = expandTerms(queryTerms);
     const allowed = this.filter(options);
     // All of BM25's matches are ranked under the filter: it may drop the best.
-    if (options.mode === 'lexical') return this.lexical.search(queryTerms, options.k, allowed).map(({ id, score }) => this.hit(id, score));
+    if (options.mode === 'lexical') return this.lexical.search(expandTerms(queryTerms), options.k, allowed).map(({ id, score }) => this.hit(id, score));
     const filtered = Boolean(options.languages?.length || options.pathGlob);
     const vectorList = this.vectorRanking(queryVector, filtered ? this.allowedIds(options, allowed) : undefined, options.mode === 'vector' ? options.k : CANDIDATES);
     if (options.mode === 'vector') return vectorList.map(({ id, score }) => this.hit(id, score));
-    const lexicalScores = this.lexical.scores(queryTerms);
+    const lexicalScores = this.lexical.scores(expandTerms(queryTerms));
     const fused = this.fuse(queryVector!, vectorList, lexicalScores, TopK.best(lexicalScores, CANDIDATES, allowed), {
       vector: options.vectorWeight ?? DEFAULT_FUSION_WEIGHTS.vector, lexical: options.lexicalWeight ?? DEFAULT_FUSION_WEIGHTS.lexical,
     });

@@ -95,7 +95,7 @@ def main() -> None:
     model_id = f"random-lm-{config.layers}x{config.hidden_size}-seed{args.random_seed}" if args.random_seed is not None else f"lm:{args.run.name}"
     args.out.mkdir(parents=True, exist_ok=True)
     for split_file in sorted(args.units.glob("*.jsonl")):
-        units = [json.loads(line) for line in split_file.read_text().splitlines() if line.strip()]
+        units = [json.loads(line) for line in split_file.read_text().split("\n") if line.strip()]  # not splitlines(): U+2028 in a string
         assert not units or "spans" in units[0], f"{split_file}: no text and spans (write it with probe-data --with-text)"
         files = [(args.out / f"{split_file.stem}.L{layer}.f16").open("wb") for layer in range(config.layers + 1)]
         with (args.out / split_file.name).open("w") as lines:

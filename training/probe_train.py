@@ -44,7 +44,7 @@ class Split:
 
     def __init__(self, folder: Path, name: str, hidden: int):
         self.folder, self.name, self.hidden = folder, name, hidden
-        self.units = [json.loads(line) for line in (folder / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+        self.units = [json.loads(line) for line in (folder / f"{name}.jsonl").read_text().split("\n") if line.strip()]  # not splitlines(): U+2028 in a string
         self.offsets = np.cumsum([0] + [unit["leaves"] for unit in self.units])
 
     def vectors(self, layer: int) -> np.ndarray:

@@ -340,9 +340,16 @@ class Build:
                 log.warning('units: %s chunker failed (%d): %s', p.key, proc.returncode, proc.stderr.decode(errors='replace')[-500:])
                 return
             units = []
-            for line in proc.stdout.decode('utf-8', 'surrogateescape').splitlines():
-                if line.strip():
+            # Split on newlines only: Node's JSON keeps U+2028, U+2029 and U+0085 raw inside strings, and
+            # str.splitlines() would cut a unit's line there.
+            for number, line in enumerate(proc.stdout.decode('utf-8', 'surrogateescape').split('\n'), 1):
+                if not line.strip():
+                    continue
+                try:
                     units.append(json.loads(line))
+                except ValueError as error:
+                    log.warning('units: %s chunker output line %d is not JSON (%s); package skipped', p.key, number, error)
+                    return
             units.sort(key=lambda u: (u['file'], u['start_byte'], u['end_byte']))
             tmp = out.with_name(out.name + '.tmp')
             with open(tmp, 'w', encoding='utf-8', errors='surrogateescape') as f:

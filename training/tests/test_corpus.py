@@ -186,6 +186,31 @@ class PackageListTest(unittest.TestCase):
                 build.load_packages([base, bad])
 
 
+class UnitsStageTest(unittest.TestCase):
+    """The units stage runs the real chunker (dist/cli.js, built by `npm test` before the Python tests)."""
+
+    @unittest.skipUnless((build.REPO / 'dist' / 'cli.js').exists(), 'dist/cli.js is not built (npm run build)')
+    def test_unit_text_with_unicode_line_separators_stays_one_unit(self):
+        # Node's JSON keeps U+2028, U+2029 and U+0085 raw; a line split there once stopped the whole build.
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            (tmp / 'src').mkdir()
+            text = 'def separators():\n    return "a\u2028b\u2029c\x85d"\n'
+            (tmp / 'src' / 'seps.py').write_text(text, encoding='utf-8')
+            toml = tmp / 'packages.toml'
+            toml.write_text('[settings]\nmax_code_mb = 1\n\n[debian-binary]\npython = ["pkg-a"]\n')
+            data = tmp / 'data'
+            build.write_json(data / 'state' / 'sources' / 'debian-binary' / 'pkg-a.json',
+                             dict(ok=True, source='debian-binary', package='pkg-a', group='python', version='1', license='MIT',
+                                  path=str(tmp / 'src'), bytes=len(text), files=1))
+            args = argparse.Namespace(data_dir=str(data), packages=str(toml), eval_dir=str(tmp / 'eval'), jobs=1, stages='units',
+                                      force='', only='', pin=False, add_packages=[])
+            build.Build(args).run()
+            lines = (data / 'units' / 'debian-binary' / 'pkg-a.jsonl').read_text(encoding='utf-8').split('\n')
+            units = [json.loads(line) for line in lines if line]
+            self.assertEqual([(u['name'], u['text']) for u in units], [('separators', text.rstrip('\n'))])
+
+
 class PipelineTest(unittest.TestCase):
     """Stages features -> output on a synthetic corpus and synthetic eval sets."""
 

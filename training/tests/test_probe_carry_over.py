@@ -1,5 +1,6 @@
 """probe_carry_over.py: probes move to a new export only when its hidden states are computed exactly as before."""
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,6 @@ class ProbeCarryOverTest(unittest.TestCase):
         (self.probe / "results.json").write_text(json.dumps({"modelId": "enc-1", "rank": 64}, indent=2) + "\n")
 
     def tearDown(self):
-        import shutil
         shutil.rmtree(self.folder)
 
     def test_a_new_bag_of_words_branch_keeps_the_probes_and_takes_the_new_model_id(self):

@@ -29,11 +29,12 @@ describe('lexical search', () => {
     assert.deepEqual(index.search(['nothing'], 5), []);
   });
 
-  it("takes a qualified name's terms, and none from the chunker's placeholders", () => {
-    assert.deepEqual(nameTerms('Parser.readLine'), ['parser', 'read', 'line', 'readlin']);
-    assert.deepEqual(nameTerms('(anonymous)'), []);
-    assert.deepEqual(nameTerms('<top-level>'), []);
-    assert.deepEqual(nameTerms('Router.(anonymous)'), ['router']);
+  it("takes a qualified name's own terms apart from its containers', and none from the chunker's placeholders", () => {
+    assert.deepEqual(nameTerms('Parser.readLine'), { own: ['read', 'line', 'readlin'], containers: ['parser'] });
+    assert.deepEqual(nameTerms('Outer.Parser.readLine').containers, ['outer', 'parser']);
+    assert.deepEqual(nameTerms('(anonymous)'), { own: [], containers: [] });
+    assert.deepEqual(nameTerms('<top-level>'), { own: [], containers: [] });
+    assert.deepEqual(nameTerms('Router.(anonymous)'), { own: [], containers: ['router'] });
   });
 
   it('scores every document holding a query term, as search ranks them', () => {

@@ -115,6 +115,22 @@ describe("lexical search weighs a unit's name", () => {
     const hits = index.search(undefined, lexicalTerms('parse config'), { k: 2, mode: 'lexical' });
     assert.deepEqual(hits.map((hit) => hit.unit.name), ['parse_config', 'load_settings']);
   });
+
+  it("gives a nested unit its own name's weight, not its container's", () => {
+    const outer = [
+      'def split_identifier(text):', '    pieces, start = [], 0', '    def flush(end):', '        nonlocal start',
+      '        if end > start:', '            pieces.append(text[start:end].lower())', '        start = end',
+      '    for i, char in enumerate(text):', "        if char == '_':", '            flush(i)', '            start = i + 1',
+      '        elif char.isupper() and i > start:', '            flush(i)', '    flush(len(text))', '    return pieces',
+    ];
+    const index = lexicalIndex({
+      'split.py': { name: 'split_identifier', text: outer.join('\n') + '\n' },
+      'split.py#flush': { name: 'split_identifier.flush', text: outer.slice(2, 7).join('\n') + '\n' },
+    });
+    const hits = index.search(undefined, lexicalTerms('split an identifier'), { k: 2, mode: 'lexical' });
+    assert.deepEqual(hits.map((hit) => hit.unit.name), ['split_identifier', 'split_identifier.flush']);
+    assert.deepEqual(index.search(undefined, lexicalTerms('flush'), { k: 1, mode: 'lexical' }).map((hit) => hit.unit.name), ['split_identifier.flush']);
+  });
 });
 
 describe('lexical search meets abbreviations', () => {

@@ -41,9 +41,17 @@ function stem(term: string): string {
 export const NAME_WEIGHT = 2;
 
 /**
- * The lexical terms of a unit's qualified name (`Parser.readLine` -> parser, read, line, readline), for
- * the name's field weight; the chunker's placeholders (`(anonymous)`, `<top-level>`) name nothing.
+ * The lexical terms of a unit's qualified name, split into its own name (the last part, which gets the
+ * name's field weight) and the names of what contains it (`Parser.readLine` -> own: read, line, readline;
+ * containers: parser), which count once, like a mention: a closure `splitIdentifier.flush` is not about
+ * splitting identifiers, and given its parent's name at full weight, four lines outranked the function
+ * itself. The chunker's placeholders (`(anonymous)`, `<top-level>`) name nothing.
  */
-export function nameTerms(qualifiedName: string): string[] {
-  return qualifiedName.split('.').filter((part) => IDENTIFIER.test(part)).flatMap(lexicalTerms);
+export function nameTerms(qualifiedName: string): { readonly own: string[]; readonly containers: string[] } {
+  const parts = qualifiedName.split('.');
+  const own = parts.pop()!;
+  return {
+    own: IDENTIFIER.test(own) ? lexicalTerms(own) : [],
+    containers: parts.filter((part) => IDENTIFIER.test(part)).flatMap(lexicalTerms),
+  };
 }

@@ -309,10 +309,14 @@ function unitRange(values: readonly number[]): (value: number) => number {
   return high > low ? (value) => (value - low) / (high - low) : () => 1;
 }
 
-/** What BM25 indexes for a unit: its text's terms and its name's counted NAME_WEIGHT times more, abbreviations expanded. */
+/**
+ * What BM25 indexes for a unit: its text's terms, its own name's counted NAME_WEIGHT times more and its
+ * containers' names once (the text seldom repeats them), abbreviations expanded.
+ */
 function documentTerms(unit: IndexedUnit): string[] {
   const terms = unit.terms.length > 0 ? unit.terms.split(' ') : [];
   const name = nameTerms(unit.name);
-  for (let copy = 0; copy < NAME_WEIGHT; copy++) terms.push(...name);
+  for (let copy = 0; copy < NAME_WEIGHT; copy++) terms.push(...name.own);
+  terms.push(...name.containers);
   return expandTerms(terms);
 }

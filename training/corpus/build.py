@@ -746,7 +746,7 @@ def _features_one(args: Tuple[str, str]) -> str:
 
 # ----------------------------------------------------------------------------- main
 
-def main(argv=None) -> None:
+def argument_parser() -> argparse.ArgumentParser:
     default_data = os.environ.get('ASTROLABE_DATA') or str(Path('~/.cache/astrolabe/corpus').expanduser())
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--data-dir', default=default_data, help='where everything is written (default: $ASTROLABE_DATA or ~/.cache/astrolabe/corpus)')
@@ -759,7 +759,11 @@ def main(argv=None) -> None:
     ap.add_argument('--force', default='', help='comma-separated stages among dedup,overlap,output to redo even if done')
     ap.add_argument('--only', default='', help='regex: only packages whose name matches (for trials)')
     ap.add_argument('--pin', action='store_true', help='rewrite packages.toml with the versions fetched, then exit')
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None) -> None:
+    args = argument_parser().parse_args(argv)
     data = Path(args.data_dir).expanduser().resolve()
     if str(data).startswith(str(REPO) + os.sep):
         raise SystemExit('the data dir must be outside the repository')

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -203,8 +202,8 @@ class UnitsStageTest(unittest.TestCase):
             build.write_json(data / 'state' / 'sources' / 'debian-binary' / 'pkg-a.json',
                              dict(ok=True, source='debian-binary', package='pkg-a', group='python', version='1', license='MIT',
                                   path=str(tmp / 'src'), bytes=len(text), files=1))
-            args = argparse.Namespace(data_dir=str(data), packages=str(toml), eval_dir=str(tmp / 'eval'), jobs=1, stages='units',
-                                      force='', only='', pin=False, add_packages=[])
+            args = build.argument_parser().parse_args(['--data-dir', str(data), '--packages', str(toml), '--eval-dir', str(tmp / 'eval'),
+                                                       '--jobs', '1', '--stages', 'units'])
             build.Build(args).run()
             lines = (data / 'units' / 'debian-binary' / 'pkg-a.jsonl').read_text(encoding='utf-8').split('\n')
             units = [json.loads(line) for line in lines if line]
@@ -250,8 +249,8 @@ class PipelineTest(unittest.TestCase):
                                                 start_line=1, end_line=2, start_byte=0, end_byte=len(text), hash='',
                                                 text=text, package=pkg, split=build.unit_split(pkg, 'f%d.py' % i))) + '\n')
             (data / 'manifest.jsonl').write_text(json.dumps(dict(source='debian-binary', package='pkg-a', group='python', ok=True, bytes=1, files=1)) + '\n')
-            args = argparse.Namespace(data_dir=str(data), packages=str(toml), eval_dir=str(ev), jobs=1,
-                                      stages='features,dedup,overlap,output', force='', only='', pin=False, add_packages=[])
+            args = build.argument_parser().parse_args(['--data-dir', str(data), '--packages', str(toml), '--eval-dir', str(ev),
+                                                       '--jobs', '1', '--stages', 'features,dedup,overlap,output'])
             build.Build(args).run()
             dedup = json.loads((data / 'work' / 'dedup.json').read_text())
             self.assertEqual(dedup['units_in'], 8)

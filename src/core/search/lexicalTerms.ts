@@ -35,14 +35,8 @@ function stem(term: string): string {
 }
 
 /**
- * How many times a unit's name counts beside its text in BM25, a field weight as BM25F gives a title: the
- * name is what a unit is, where its body mentions much in passing (CoSQA dev BM25 MRR 0.352 -> 0.359).
- */
-export const NAME_WEIGHT = 2;
-
-/**
- * The lexical terms of a unit's qualified name, split into its own name (the last part, which gets the
- * name's field weight) and the names of what contains it (`Parser.readLine` -> own: read, line, readline;
+ * The lexical terms of a unit's qualified name, split into its own name (the last part, which BM25 indexes
+ * as the name field) and the names of what contains it (`Parser.readLine` -> own: read, line, readline;
  * containers: parser), which count once, like a mention: a closure `splitIdentifier.flush` is not about
  * splitting identifiers, and given its parent's name at full weight, four lines outranked the function
  * itself. The chunker's placeholders (`(anonymous)`, `<top-level>`) name nothing.

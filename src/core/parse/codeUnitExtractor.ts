@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { Node, Tree } from 'web-tree-sitter';
+import { lowerBound } from '../lowerBound';
 import { ByteOffsets } from './byteOffsets';
 import { CodeUnit, UnitKind } from './codeUnit';
 import { LanguageId } from './languages';
@@ -222,14 +223,8 @@ function namedChildrenOf(node: Node): Node[] {
 }
 
 function containsMarker(markers: readonly number[], start: number, end: number): boolean {
-  let low = 0;
-  let high = markers.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (markers[middle]! < start) low = middle + 1;
-    else high = middle;
-  }
-  return low < markers.length && markers[low]! < end;
+  const first = lowerBound(markers, start);
+  return first < markers.length && markers[first]! < end;
 }
 
 const MEMBER_UNIT_TYPES = new Set([

@@ -1,3 +1,4 @@
+import { lowerBound } from '../lowerBound';
 import { TopK } from './topK';
 
 /** One field of a document: how much a match in it weighs, and how hard its length is normalized. */
@@ -111,12 +112,6 @@ export class Bm25Index {
 
 /** Whether ascending `values` hold `value`. */
 function sortedIncludes(values: readonly number[], value: number): boolean {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! < value) low = middle + 1;
-    else high = middle;
-  }
-  return low < values.length && values[low] === value;
+  const index = lowerBound(values, value);
+  return index < values.length && values[index] === value;
 }

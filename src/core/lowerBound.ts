@@ -1,10 +1,22 @@
-/** The first index of ascending `values` whose value is at least `value` (`values.length` when none is). */
-export function lowerBound(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
+/** The first index in [`from`, `to`) of ascending `values` whose value is at least `value` (`to` when none is). */
+export function lowerBound(values: ArrayLike<number>, value: number, from = 0, to = values.length): number {
+  let low = from;
+  let high = to;
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (values[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The first index of `items`, ascending by `key`, whose key is at least `value` (`items.length` when none is). */
+export function lowerBoundBy<T>(items: readonly T[], key: (item: T) => number, value: number): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (key(items[middle]!) < value) low = middle + 1;
     else high = middle;
   }
   return low;

@@ -1,3 +1,4 @@
+import { lowerBoundBy } from '../lowerBound';
 import { CloneType } from './cloneSettings';
 import { TokenCorpus } from './tokenCorpus';
 import { TokenPair } from './tokenPair';
@@ -169,16 +170,10 @@ function instanceAt(corpus: TokenCorpus, start: number, end: number): CloneInsta
 /** The units of one file (corpus units are in file order). */
 function unitsOf(corpus: TokenCorpus, file: number): TokenCorpus['units'] {
   const units = corpus.units;
-  let low = 0;
-  let high = units.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (units[middle]!.file < file) low = middle + 1;
-    else high = middle;
-  }
-  let end = low;
+  const start = lowerBoundBy(units, (unit) => unit.file, file);
+  let end = start;
   while (end < units.length && units[end]!.file === file) end++;
-  return units.slice(low, end);
+  return units.slice(start, end);
 }
 
 /** Code-unit order, the same in every locale. */

@@ -1,5 +1,6 @@
 import { CodeUnit } from '../parse/codeUnit';
 import { LanguageId } from '../parse/languages';
+import { lowerBound, lowerBoundBy } from '../lowerBound';
 
 /**
  * How a clone token takes part in matching. Type 2 matching reads identifiers and literals as their
@@ -143,14 +144,8 @@ export class TokenCorpus {
 
   /** The index of the file holding token `position`. */
   fileAt(position: number): number {
-    let low = 0;
-    let high = this.files.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (this.files[middle]!.tokenStart <= position) low = middle;
-      else high = middle - 1;
-    }
-    return low;
+    // The last file starting at or before `position`: the one before the first starting after it.
+    return Math.max(0, lowerBoundBy(this.files, (file) => file.tokenStart, position + 1) - 1);
   }
 
   get lineCount(): number {
@@ -169,14 +164,7 @@ export class TokenCorpus {
   }
 
   private firstTokenAtLine(from: number, to: number, line: number): number {
-    let low = from;
-    let high = to;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.line[middle]! < line) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return lowerBound(this.line, line, from, to);
   }
 
   private grow(): void {

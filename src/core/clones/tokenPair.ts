@@ -1,3 +1,4 @@
+import { lowerBoundBy } from '../lowerBound';
 import { CloneType } from './cloneSettings';
 
 /**
@@ -44,14 +45,8 @@ export class PairLookup {
 
   covers(xStart: number, xEnd: number, yStart: number, yEnd: number): boolean {
     // Candidates: pairs whose first side starts before x ends; of those, only ones reaching into x matter.
-    let high = this.byStart.length;
-    let low = 0;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.byStart[middle]!.aStart < xEnd) low = middle + 1;
-      else high = middle;
-    }
-    for (let index = low - 1; index >= 0; index--) {
+    const afterX = lowerBoundBy(this.byStart, (pair) => pair.aStart, xEnd);
+    for (let index = afterX - 1; index >= 0; index--) {
       const pair = this.byStart[index]!;
       if (pair.aEnd <= xStart) {
         // Sides are rarely longer than a few thousand tokens; stop once far enough back.

@@ -10,6 +10,8 @@ export function lowerBound(values: ArrayLike<number>, value: number, from = 0, t
   return low;
 }
 
+// Written out apart from lowerBound, not as lowerBound's general case: BM25 scoring calls lowerBound, and a key
+// callback there is a call per probe that plain arrays do not need.
 /** The first index of `items`, ascending by `key`, whose key is at least `value` (`items.length` when none is). */
 export function lowerBoundBy<T>(items: readonly T[], key: (item: T) => number, value: number): number {
   let low = 0;

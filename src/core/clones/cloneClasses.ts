@@ -169,11 +169,8 @@ function instanceAt(corpus: TokenCorpus, start: number, end: number): CloneInsta
 
 /** The units of one file (corpus units are in file order). */
 function unitsOf(corpus: TokenCorpus, file: number): TokenCorpus['units'] {
-  const units = corpus.units;
-  const start = lowerBoundBy(units, (unit) => unit.file, file);
-  let end = start;
-  while (end < units.length && units[end]!.file === file) end++;
-  return units.slice(start, end);
+  const byFile = (unit: TokenCorpus['units'][number]) => unit.file;
+  return corpus.units.slice(lowerBoundBy(corpus.units, byFile, file), lowerBoundBy(corpus.units, byFile, file + 1));
 }
 
 /** Code-unit order, the same in every locale. */

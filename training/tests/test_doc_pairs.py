@@ -1,0 +1,102 @@
+"""doc_pairs.py: (question, code) pairs read off Sphinx reST sources."""
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from corpus.doc_pairs import Page, plain_text  # noqa: E402
+
+PAGE = """
+:mod:`os.path` --- Common pathname manipulations
+================================================
+
+.. module:: os.path
+
+1.2. Reading a file
+-------------------
+
+To read a whole file at once, call :meth:`~io.TextIOBase.read` on the file object::
+
+   with open('notes.txt', encoding="utf-8") as f:
+       text = f.read()
+
+The shell does it differently::
+
+   $ cat notes.txt | wc -l
+
+.. function:: exists(path)
+
+   Return ``True`` if *path* refers to an existing path or an open
+   file descriptor.  Returns ``False`` for broken symbolic links.
+
+   >>> exists('/')
+   True
+
+.. class:: Walker(root)
+
+   Walks a tree of folders, depth first.
+
+   .. method:: files(pattern='*')
+
+      Yield the files under the root that match *pattern*.
+
+   .. method:: Walker.folders()
+
+      Yield the folders under the root, deepest last.
+
+Examples
+--------
+
+Sorting a list in place with a key of your own:
+
+.. code-block:: python3
+
+   names.sort(key=str.lower)
+
+.. highlight:: c
+
+A C example that must not be taken for Python::
+
+   int main(void) { return 0; }
+"""
+
+
+class PageTest(unittest.TestCase):
+    def setUp(self):
+        self.pairs = list(Page(PAGE).pairs())
+
+    def test_an_introducing_sentence_pairs_with_its_literal_block(self):
+        self.assertIn(('example', 'To read a whole file at once, call read on the file object',
+                       "with open('notes.txt', encoding=\"utf-8\") as f:\n    text = f.read()"), self.pairs)
+
+    def test_a_heading_pairs_with_the_first_example_under_it(self):
+        headings = [(query, code) for kind, query, code in self.pairs if kind == 'heading']
+        self.assertEqual(headings, [('Reading a file', "with open('notes.txt', encoding=\"utf-8\") as f:\n    text = f.read()")])
+
+    def test_shell_and_c_blocks_are_not_taken_for_python(self):
+        codes = [code for _, _, code in self.pairs]
+        self.assertFalse(any('cat notes.txt' in code or 'int main' in code for code in codes))
+
+    def test_an_api_entry_pairs_its_first_sentence_with_its_call_and_example(self):
+        self.assertIn(('api', 'Return True if path refers to an existing path or an open file descriptor.',
+                       "os.path.exists(path)\nexists('/')"), self.pairs)
+
+    def test_methods_are_named_after_their_class(self):
+        self.assertIn(('api', 'Walks a tree of folders, depth first.', 'os.path.Walker(root)'), self.pairs)
+        self.assertIn(('api', 'Yield the files under the root that match pattern.', "os.path.Walker.files(pattern='*')"), self.pairs)
+        self.assertIn(('api', 'Yield the folders under the root, deepest last.', 'os.path.Walker.folders()'), self.pairs)
+
+    def test_a_code_block_takes_the_paragraph_before_it_and_a_generic_heading_gives_no_pair(self):
+        self.assertIn(('example', 'Sorting a list in place with a key of your own', 'names.sort(key=str.lower)'), self.pairs)
+        self.assertFalse(any(query == 'Examples' for _, query, _ in self.pairs))
+
+
+class PlainTextTest(unittest.TestCase):
+    def test_markup_becomes_the_words_a_reader_sees(self):
+        self.assertEqual(plain_text(':func:`~os.path.join` and ``x + 1`` in `the docs <https://x>`_, *really*'),
+                         'join and x + 1 in the docs, really')
+        self.assertEqual(plain_text(':ref:`the tutorial <tut-files>` (see :class:`!Path`)'), 'the tutorial (see Path)')
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -14,7 +14,7 @@ import type { Parser } from 'web-tree-sitter';
 import { rewriteCode } from '../core/parse/codeRewrites';
 import { seededRandom } from '../core/seededRandom';
 import { unitDocumentation } from '../core/parse/docComments';
-import { documentationPairs } from '../core/parse/documentationPairs';
+import { documentationPairs, searchStyle } from '../core/parse/documentationPairs';
 import { findGrammarsDir } from '../core/parse/grammarsDir';
 import { LANGUAGES, LanguageId, languageForPath } from '../core/parse/languages';
 import { TreeSitterRuntime } from '../core/parse/treeSitterRuntime';
@@ -22,7 +22,7 @@ import { CodeLexer, DEFAULT_LEXER_OPTIONS, LexerOptions } from '../core/tokenize
 import { CodeTokenizer } from '../core/tokenize/codeTokenizer';
 import { NameTable, ShardWriter } from '../core/tokenize/shardWriter';
 import { readTokenizerFile, writeTokenizerFile } from '../core/tokenize/tokenizerFile';
-import { countLines, LineProblems, readUnitLines, sampleIndexes } from '../core/tokenize/unitLines';
+import { countLines, LineProblems, readExamplePairLines, readUnitLines, sampleIndexes } from '../core/tokenize/unitLines';
 import { LANGUAGE_TAGS } from '../core/tokenize/vocabulary';
 import { encodeTracedExecution, TracedValue } from '../core/tokenize/traceLabels';
 import { DEFAULT_TRAIN_OPTIONS, PieceCounter, trainVocabulary } from '../core/tokenize/vocabularyTrainer';
@@ -121,12 +121,13 @@ program
   .command('pairs')
   .description('mine (documentation, code) and (code, rewritten code) pairs from units; write aligned shards <out>.query.* and <out>.code.*')
   .requiredOption('--units <jsonl...>', 'units JSONL files')
+  .option('--example-pairs <jsonl...>', 'ready-made (question, code) pairs from documentation pages (training/corpus/doc_pairs.py), added after the mined ones')
   .requiredOption('--tokenizer <file>', 'tokenizer file (from train)')
   .requiredOption('--out <prefix>', 'output path without extension, e.g. pairs/train')
   .option('--max-query-tokens <n>', 'tokens per documentation query, [CLS] and [SEP] included', positiveInt, 64)
   .option('--max-tokens <n>', 'tokens per code sequence, [CLS] and [SEP] included', positiveInt, 256)
   .option('--rewrite-share <fraction>', 'share of functions and methods that also give a (code, rewritten code) pair', fraction, 0)
-  .action(async (flags: { units: string[]; tokenizer: string; out: string; maxQueryTokens: number; maxTokens: number; rewriteShare: number }) => {
+  .action(async (flags: { units: string[]; examplePairs?: string[]; tokenizer: string; out: string; maxQueryTokens: number; maxTokens: number; rewriteShare: number }) => {
     const started = performance.now();
     const { spec, lexer, tokenizer } = await openTokenizer(flags.tokenizer, flags.out);
     const runtime = await TreeSitterRuntime.create(findGrammarsDir(__dirname));
@@ -139,6 +140,8 @@ program
     let units = 0;
     let duplicates = 0;
     let rewrites = 0;
+    let examples = 0;
+    const pairKey = (query: string, code: string): string => createHash('sha256').update(query).update('\0').update(code).digest('hex');
     try {
       for await (const unit of readUnitLines(flags.units, problems)) {
         units++;
@@ -151,8 +154,7 @@ program
           codes.add(code, info);
         };
         for (const pair of documentationPairs(unit.text, unit.language, unit.kind)) {
-          const key = createHash('sha256').update(pair.query).update('\0').update(pair.code).digest('hex');
-          add(tokenizer.encodeText(pair.query, flags.maxQueryTokens).ids, tokenizer.encodeUnit(pair.code, unit.language, flags.maxTokens).ids, key);
+          add(tokenizer.encodeText(pair.query, flags.maxQueryTokens).ids, tokenizer.encodeUnit(pair.code, unit.language, flags.maxTokens).ids, pairKey(pair.query, pair.code));
         }
         const digest = createHash('sha256').update(unit.text).digest();
         if ((unit.kind === 'function' || unit.kind === 'method') && digest.readUInt32BE(0) / 2 ** 32 < flags.rewriteShare) {
@@ -170,6 +172,19 @@ program
         }
         if (units % 20000 === 0) progress(`${units} units, ${queries.sequences} pairs (${rewrites} rewrites)`);
       }
+      // Kind 2: the pair's "unit" is its line in the example files. Each question also goes in search style, as mined summaries do.
+      for await (const example of readExamplePairLines(flags.examplePairs ?? [], problems)) {
+        const info = { unit: example.index, package: packages.id(example.package), language: LANGUAGE_TAGS.indexOf(example.language), kind: 2 };
+        const code = tokenizer.encodeUnit(example.code, example.language, flags.maxTokens).ids;
+        for (const query of new Set([example.query, searchStyle(example.query, example.language)])) {
+          const key = pairKey(query, example.code);
+          if (seen.has(key)) { duplicates++; continue; }
+          seen.add(key);
+          queries.add(tokenizer.encodeText(query, flags.maxQueryTokens).ids, info);
+          codes.add(code, info);
+          examples++;
+        }
+      }
     } finally {
       lexer.dispose();
       for (const parser of parsers.values()) parser.delete();
@@ -177,7 +192,7 @@ program
         tokenizer: { file: basename(flags.tokenizer), sha256: sha256(flags.tokenizer), vocabSize: spec.vocabulary.size },
         sources: flags.units.map((file) => basename(file)),
         languages: LANGUAGE_TAGS,
-        kinds: ['documentation', 'rewrite'],
+        kinds: ['documentation', 'rewrite', 'example'],
         packages: packages.names,
         rewriteShare: flags.rewriteShare,
         skipped: problems,
@@ -186,7 +201,7 @@ program
       codes.close({ ...metadata, side: 'code', maxTokens: flags.maxTokens });
     }
     const elapsed = (performance.now() - started) / 1000;
-    progress(`${units} units gave ${queries.sequences} pairs, ${rewrites} of them rewrites (${duplicates} duplicates skipped) in ${elapsed.toFixed(1)} s; ` +
+    progress(`${units} units gave ${queries.sequences - examples} pairs, ${rewrites} of them rewrites; ${examples} example pairs added (${duplicates} duplicates skipped) in ${elapsed.toFixed(1)} s; ` +
       `wrote ${flags.out}.{query,code}.{bin,idx,json}${problemText(problems)}`);
   });
 

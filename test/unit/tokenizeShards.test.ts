@@ -152,12 +152,36 @@ describe('astrolabe-tokenizer train and shards', () => {
     const mined = cli('pairs', '--units', functionUnits, '--tokenizer', tokenizerFile, '--rewrite-share', '1', '--out', pairs);
     assert.equal(mined.status, 0, mined.stderr);
     assert.deepEqual((JSON.parse(readFileSync(`${pairs}.code.json`, 'utf8')) as { packages: string[] }).packages, ['even', 'odd']);
-    const queries = readWithNumpy(`${pairs}.query`) as { unit: number; package: number }[];
+    const queries = readWithNumpy(`${pairs}.query`) as { unit: number; package: number; kind: string }[];
     const codes = readWithNumpy(`${pairs}.code`) as { unit: number; package: number }[];
     assert.ok(new Set(queries.map((pair) => pair.package)).size === 2, 'pairs from both packages');
     queries.forEach((pair, i) => {
       assert.equal(pair.package, pair.unit % 2, `pair ${i}`);
       assert.deepEqual([codes[i]!.unit, codes[i]!.package], [pair.unit, pair.package]);
     });
+
+    // Ready-made pairs from documentation pages come after the mined ones, kind "example", each question also in search style.
+    const examples = join(folder, 'examples.jsonl');
+    writeFileSync(examples, [
+      JSON.stringify({ package: 'python3.11-doc', language: 'python', query: 'Return True if path refers to an existing path.', code: 'os.path.exists(path)' }),
+      JSON.stringify({ package: 'python3.11-doc', language: 'python', code: 'print(1)' }),
+    ].join('\n') + '\n');
+    const withExamples = join(folder, 'pairs', 'examples');
+    const joined = cli('pairs', '--units', functionUnits, '--example-pairs', examples, '--tokenizer', tokenizerFile, '--rewrite-share', '1', '--out', withExamples);
+    assert.equal(joined.status, 0, joined.stderr);
+    assert.match(joined.stderr, /2 example pairs added/);
+    assert.match(joined.stderr, /skipped 1 malformed lines/);
+    const exampleQueries = readWithNumpy(`${withExamples}.query`) as { ids: number[]; package: number; kind: string }[];
+    const exampleCodes = readWithNumpy(`${withExamples}.code`) as { ids: number[]; package: number; kind: string }[];
+    assert.equal(exampleQueries.length, queries.length + 2);
+    assert.deepEqual(exampleQueries.slice(0, -2).map((pair) => pair.kind), queries.map((pair) => pair.kind));
+    const added = exampleQueries.slice(-2);
+    assert.deepEqual(added.map((pair) => pair.kind), ['example', 'example']);
+    assert.deepEqual((JSON.parse(readFileSync(`${withExamples}.query.json`, 'utf8')) as { packages: string[] }).packages, ['even', 'odd', 'python3.11-doc']);
+    assert.ok(added.every((pair) => pair.package === 2));
+    const words = (ids: number[]) => ids.map((id) => vocab[id]).join(' ').replace(/ ##/g, '');
+    assert.notEqual(words(added[0]!.ids), words(added[1]!.ids), 'the summary and its search-style variant');
+    assert.equal(words(added[1]!.ids), '[CLS] <text> python true if path refers to an existing path [SEP]');
+    assert.deepEqual(exampleCodes.slice(-2).map((pair) => pair.ids), [exampleCodes.at(-1)!.ids, exampleCodes.at(-1)!.ids], 'both questions pair with the same code');
   });
 });

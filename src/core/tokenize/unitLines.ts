@@ -23,6 +23,40 @@ const KNOWN = new Set<string>(LANGUAGES.map((language) => language.id));
 
 /** Streams the units of JSONL files; `select` (by line index) skips lines before they are parsed. */
 export async function* readUnitLines(files: readonly string[], problems: LineProblems, select: (index: number) => boolean = () => true): AsyncGenerator<UnitLine> {
+  for await (const { index, value } of readJsonLines(files, problems, select, 'text')) {
+    yield {
+      index,
+      language: value.language as LanguageId,
+      kind: typeof value.kind === 'string' ? value.kind : '',
+      package: typeof value.package === 'string' ? value.package : '',
+      text: value.text as string,
+    };
+  }
+}
+
+/** A ready-made (question, code) pair: `training/corpus/doc_pairs.py` writes them from documentation pages. */
+export interface ExamplePairLine {
+  /** The line's number, from 0, counting across all inputs in order. */
+  readonly index: number;
+  readonly language: LanguageId;
+  readonly package: string;
+  readonly query: string;
+  readonly code: string;
+}
+
+/** Streams the pairs of JSONL files with string `query`, `code` and `language` fields. */
+export async function* readExamplePairLines(files: readonly string[], problems: LineProblems): AsyncGenerator<ExamplePairLine> {
+  for await (const { index, value } of readJsonLines(files, problems, () => true, 'code')) {
+    if (typeof value.query !== 'string') {
+      problems.malformed++;
+      continue;
+    }
+    yield { index, language: value.language as LanguageId, package: typeof value.package === 'string' ? value.package : '', query: value.query, code: value.code as string };
+  }
+}
+
+/** JSON object lines with a string `language` the tokenizer knows and a string `textField`; others are counted as problems. */
+async function* readJsonLines(files: readonly string[], problems: LineProblems, select: (index: number) => boolean, textField: string): AsyncGenerator<{ index: number; value: Record<string, unknown> }> {
   let index = 0;
   for (const file of files) {
     const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
@@ -36,7 +70,7 @@ export async function* readUnitLines(files: readonly string[], problems: LinePro
         problems.malformed++;
         continue;
       }
-      if (typeof value?.text !== 'string' || typeof value.language !== 'string') {
+      if (typeof value?.[textField] !== 'string' || typeof value.language !== 'string') {
         problems.malformed++;
         continue;
       }
@@ -44,13 +78,7 @@ export async function* readUnitLines(files: readonly string[], problems: LinePro
         problems.unknownLanguage++;
         continue;
       }
-      yield {
-        index: current,
-        language: value.language as LanguageId,
-        kind: typeof value.kind === 'string' ? value.kind : '',
-        package: typeof value.package === 'string' ? value.package : '',
-        text: value.text,
-      };
+      yield { index: current, value };
     }
   }
 }

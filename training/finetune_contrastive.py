@@ -31,7 +31,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
-from token_shards import TokenShard, pad_sequences, special_ids  # noqa: E402
+from token_shards import TokenShard, open_shards, pad_sequences, special_ids  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens, saved_mlm_head  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
 
@@ -63,16 +63,18 @@ def grow_from(encoder: CodeEncoder, state: dict) -> None:
         print(f"grown: blocks {new_blocks} start as the identity", flush=True)
 
 
-def sampling_pool(shard: TokenShard, weights: str) -> np.ndarray:
-    """Pair indices, each repeated by its language's integer weight: uniform draws from it follow the weights."""
-    by_name = {name: int(weight) for name, weight in (item.split("=") for item in weights.split(",") if item)}
-    if not by_name:
-        return np.arange(len(shard))
-    names = shard.metadata["languages"]
-    unknown = set(by_name) - set(names)
-    assert not unknown, f"--language-weights: no language {sorted(unknown)} in {names}"
-    repeats = np.array([by_name.get(name, 1) for name in names])[np.asarray(shard.records["language"], dtype=np.int64)]
-    return np.repeat(np.arange(len(shard)), repeats)
+def sampling_pool(shard, language_weights: str, kind_weights: str = "") -> np.ndarray:
+    """Pair indices, each repeated by its language's integer weight times its kind's: uniform draws from it follow the weights."""
+    repeats = np.ones(len(shard), dtype=np.int64)
+    for flag, weights, field in (("--language-weights", language_weights, "languages"), ("--kind-weights", kind_weights, "kinds")):
+        by_name = {name: int(weight) for name, weight in (item.split("=") for item in weights.split(",") if item)}
+        if not by_name:
+            continue
+        names = shard.metadata[field]
+        unknown = set(by_name) - set(names)
+        assert not unknown, f"{flag}: no {field[:-1]} {sorted(unknown)} in {names}"
+        repeats *= np.array([by_name.get(name, 1) for name in names])[np.asarray(shard.records[field[:-1]], dtype=np.int64)]
+    return np.repeat(np.arange(len(shard)), repeats) if (repeats != 1).any() else np.arange(len(shard))
 
 
 def package_members(shard: TokenShard) -> dict:
@@ -130,7 +132,9 @@ def validation_mrr(encoder, queries: TokenShard, codes: TokenShard, pad_id: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pairs", type=Path, required=True)
+    parser.add_argument("--pairs", type=Path, required=True, help="pairs folder (train.* and valid.* shards from dist/tokenizer.js pairs)")
+    parser.add_argument("--example-pairs", type=Path, nargs="*", default=[],
+                        help="more training shards (prefixes, e.g. $DATA/docpairs/train: documentation examples), drawn beside --pairs' train shards")
     parser.add_argument("--init", type=Path, help="run folder to start from (random weights without it)")
     parser.add_argument("--layers", type=int, help="blocks (default: --init's, else 4); more than --init's grows it")
     parser.add_argument("--bag-of-words", type=Path,
@@ -155,6 +159,8 @@ def main() -> None:
                         help="also masked-LM on the code side (15%% of its tokens masked, the same forward pass), weighted so")
     parser.add_argument("--language-weights", default="",
                         help="sample some languages' pairs more often, e.g. python=3 (the others weigh 1)")
+    parser.add_argument("--kind-weights", default="",
+                        help="sample some kinds of pairs more often, e.g. example=8 (documentation, rewrite, example; the others weigh 1)")
     parser.add_argument("--package-share", type=float, default=0.0,
                         help="share of each batch drawn in runs of --per-package pairs from one package (hard negatives)")
     parser.add_argument("--per-package", type=int, default=8)
@@ -169,7 +175,8 @@ def main() -> None:
     torch.manual_seed(args.seed)
     if args.device == "cpu":
         torch.set_num_threads(1)
-    train_q, train_c = TokenShard(args.pairs / "train.query"), TokenShard(args.pairs / "train.code")
+    train_q = open_shards([args.pairs / "train.query"] + [Path(f"{prefix}.query") for prefix in args.example_pairs])
+    train_c = open_shards([args.pairs / "train.code"] + [Path(f"{prefix}.code") for prefix in args.example_pairs])
     valid_q, valid_c = TokenShard(args.pairs / "valid.query"), TokenShard(args.pairs / "valid.code")
     assert len(train_q) == len(train_c) and len(valid_q) == len(valid_c), "query and code shards must be aligned"
     specials = special_ids(args.pairs / "train.query")
@@ -222,7 +229,7 @@ def main() -> None:
     (args.out / "config.json").write_text(json.dumps(config.to_json(), indent=2))
 
     rng = random.Random(args.seed + run.state.get("draw_offset", 0) + run.state["step"])
-    pool = sampling_pool(train_q, args.language_weights)
+    pool = sampling_pool(train_q, args.language_weights, args.kind_weights)
     members = package_members(train_q)
     packages = np.asarray(train_q.records["package"], dtype=np.int64)
     payload = lambda: {"encoder": encoder.state_dict(), "log_scale": log_scale.data, "optimizer": optimizer.state_dict(), "config": config.to_json(),  # noqa: E731

@@ -58,3 +58,49 @@ def pad_sequences(rows, pad_id: int = PAD) -> tuple[np.ndarray, np.ndarray]:
 def special_ids(prefix: Path | str) -> dict:
     """The special token ids, and the first id that masking may pick or replace with."""
     return {"pad": PAD, "unk": UNK, "cls": CLS, "sep": SEP, "mask": MASK, "first_regular": SPECIAL_COUNT}
+
+
+class JoinedShards:
+    """Several shards of one tokenizer read as one, in order: package ids made distinct across them, and each
+    record's kind renumbered into the union of their kind names (mined pairs and documentation examples,
+    written by separate runs, train together without tokenizing either again)."""
+
+    def __init__(self, shards: list[TokenShard]):
+        first = shards[0].metadata
+        self.shards = shards
+        self.starts = np.cumsum([0] + [len(shard) for shard in shards])
+        kinds: list[str] = []
+        packages: list[str] = []
+        parts = []
+        for shard in shards:
+            meta = shard.metadata
+            if meta["tokenizer"]["sha256"] != first["tokenizer"]["sha256"] or meta.get("languages") != first.get("languages"):
+                raise ValueError("shards written with different tokenizers or language tables cannot be joined")
+            records = np.array(shard.records)
+            names = meta.get("kinds", [])
+            kinds += [name for name in names if name not in kinds]
+            if names:
+                records["kind"] = np.array([kinds.index(name) for name in names], dtype="<u2")[records["kind"]]
+            records["package"] += len(packages)
+            packages += meta.get("packages", [])
+            parts.append(records)
+        self.records = np.concatenate(parts)
+        self.metadata = {**first, "sequences": int(self.starts[-1]), "tokens": sum(s.metadata["tokens"] for s in shards),
+                         "kinds": kinds, "packages": packages}
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    @property
+    def vocab_size(self) -> int:
+        return self.shards[0].vocab_size
+
+    def sequence(self, index: int) -> np.ndarray:
+        part = int(np.searchsorted(self.starts, index, side="right")) - 1
+        return self.shards[part].sequence(index - int(self.starts[part]))
+
+
+def open_shards(prefixes: list[Path]) -> TokenShard | JoinedShards:
+    """One shard as it is; several joined."""
+    shards = [TokenShard(prefix) for prefix in prefixes]
+    return shards[0] if len(shards) == 1 else JoinedShards(shards)

@@ -72,6 +72,15 @@ class SamplingTest(unittest.TestCase):
         self.assertEqual(sampling_pool(shard, "python=3").tolist(), [0, 0, 0, 1, 2, 2, 2, 3])
         self.assertEqual(sampling_pool(shard, "go=2,c=0").tolist(), [0, 1, 1, 2])
 
+    def test_kind_weights_multiply_language_weights(self):
+        shard = self.shard(["python", "go", "python"])
+        shard.metadata["kinds"] = ["documentation", "rewrite", "example"]
+        shard.records["kind"] = [0, 2, 2]
+        self.assertEqual(sampling_pool(shard, "", "example=2").tolist(), [0, 1, 1, 2, 2])
+        self.assertEqual(sampling_pool(shard, "python=2", "example=3").tolist(), [0, 0, 1, 1, 1] + [2] * 6)
+        with self.assertRaises(AssertionError):
+            sampling_pool(shard, "", "tutorial=2")
+
     def test_an_unknown_language_is_an_error(self):
         with self.assertRaises(AssertionError):
             sampling_pool(self.shard(["python"]), "cobol=2")

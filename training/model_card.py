@@ -31,6 +31,22 @@ def fmt(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def example_pairs_lines(manifest_path: Path) -> list[str]:
+    """The Data section's paragraph on the question-shaped pairs read off documentation pages (training/corpus/doc_pairs.py)."""
+    manifest = json.loads(manifest_path.read_text())
+    packages = [p for p in manifest["packages"] if p["pairs"]]
+    licenses: dict[str, int] = {}
+    for package in packages:
+        licenses[package["license"]] = licenses.get(package["license"], 0) + 1
+    largest = ", ".join(f"{p['package']} {fmt(p['pairs'])}" for p in sorted(packages, key=lambda p: -p["pairs"])[:5])
+    kinds = ", ".join(f"{kind} {fmt(count)}" for kind, count in manifest["pairs"].items())
+    return [f"Question-shaped pairs from documentation pages (`training/corpus/doc_pairs.py`): {fmt(sum(manifest['pairs'].values()))} (question, Python code) "
+            f"pairs read off the reST sources of {len(packages)} Debian documentation packages ({kinds}; largest: {largest}), each question also in search style; "
+            f"dropped as overlapping CoSQA or POJ-104: {json.dumps(manifest['dropped'])}. Licenses (from each package's copyright file; the manifest names them per package): "
+            + ", ".join(f"{name} {count}" for name, count in sorted(licenses.items(), key=lambda kv: -kv[1])[:6])
+            + (f" and {len(licenses) - 6} more" if len(licenses) > 6 else "") + ".", ""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, required=True)
@@ -40,6 +56,8 @@ def main() -> None:
     parser.add_argument("--baseline-results", type=Path, help="bench results of a randomly initialised model of the same shape")
     parser.add_argument("--commands", type=Path, help="the script that ran the pipeline, quoted in the card")
     parser.add_argument("--notes", default="", help="free text: what this model is and is not")
+    parser.add_argument("--example-pairs-manifest", type=Path,
+                        help="the manifest doc_pairs.py wrote beside the documentation pairs a stage drew (<out>.manifest.json)")
     args = parser.parse_args()
 
     config = json.loads((args.model / "config.json").read_text())
@@ -62,7 +80,7 @@ def main() -> None:
              "",
              table([["split", "units", "bytes", "whitespace tokens"]] + [[split, fmt(v["units"]), fmt(v["bytes"]), fmt(v["tokens"])] for split, v in stats.get("splits", {}).items()]),
              "", table([["language (train)", "units"]] + [[key.split("/")[0], fmt(v["units"])] for key, v in sorted(stats.get("languages", {}).items()) if key.endswith("/train")]),
-             "", "## Training", ""]
+             ""] + (example_pairs_lines(args.example_pairs_manifest) if args.example_pairs_manifest else []) + ["## Training", ""]
     run_rows = [["run", "steps", "seen", "wall time", "final"]]
     for run in args.runs:
         summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}

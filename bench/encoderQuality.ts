@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Encoder } from '../src/core/model/encoder';
+import { embedInWindows, MAX_WINDOWS } from '../src/core/model/unitWindows';
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
 import { LanguageId } from '../src/core/parse/languages';
 import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
@@ -55,12 +56,13 @@ export async function benchEncoderQuality(repoRoot: string, modelDir: string, la
   return rows;
 }
 
+/** The unit as the product embeds it: the whole of it, in windows of the model's length (`unitWindows.ts`). */
 function unitIds(tokenizer: CodeTokenizer, code: string, language: LanguageId, maxTokens: number): number[] {
-  return Array.from(tokenizer.encodeUnit(code, language, maxTokens).ids);
+  return Array.from(tokenizer.encodeUnit(code, language, maxTokens * MAX_WINDOWS).ids);
 }
 
 async function embedAll(encoder: Encoder, sequences: number[][]): Promise<Float32Array[]> {
-  return encoder.embed(sequences, { dimension: encoder.config.hiddenSize });
+  return embedInWindows(sequences, encoder.config.maxTokens, (windows) => encoder.embed(windows, { dimension: encoder.config.hiddenSize }));
 }
 
 /** Row-major matrix of each vector's first `dimension` values, renormalized (a Matryoshka prefix). */

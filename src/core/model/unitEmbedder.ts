@@ -5,6 +5,7 @@ import { TreeSitterRuntime } from '../parse/treeSitterRuntime';
 import { CodeTokenizer } from '../tokenize/codeTokenizer';
 import { loadCodeTokenizer } from '../tokenize/tokenizerFile';
 import { Encoder, EncoderOptions } from './encoder';
+import { embedInWindows, MAX_WINDOWS } from './unitWindows';
 
 /** Longest query, in tokens: queries are short; longer text is cut. */
 const QUERY_TOKENS = 64;
@@ -50,9 +51,11 @@ export class UnitEmbedder {
     return this.encoder.config.modelId;
   }
 
+  /** A unit longer than the model's window is embedded in windows, their vectors averaged (`unitWindows.ts`). */
   embedUnits(units: readonly Pick<CodeUnit, 'text' | 'language'>[], signal?: AbortSignal): Promise<Float32Array[]> {
-    const ids = units.map((unit) => Array.from(this.tokenizer.encodeUnit(unit.text, unit.language, this.encoder.config.maxTokens).ids));
-    return this.encoder.embed(ids, { dimension: this.dimension, signal });
+    const maxTokens = this.encoder.config.maxTokens;
+    const ids = units.map((unit) => Array.from(this.tokenizer.encodeUnit(unit.text, unit.language, maxTokens * MAX_WINDOWS).ids));
+    return embedInWindows(ids, maxTokens, (sequences) => this.encoder.embed(sequences, { dimension: this.dimension, signal }));
   }
 
   async embedQuery(text: string): Promise<Float32Array> {

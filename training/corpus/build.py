@@ -396,7 +396,7 @@ class Build:
         bodies, fulls = [], []
         for i, it in enumerate(items):
             toks = normalize.tokens(it['code'], it['language'])
-            exact.append(_exact_hash(toks))
+            exact.append(exact_hash(toks))
             raw = th(toks)
             sigs_sh.append(minhash.ngram_hashes(th(normalize.rename_identifiers(toks))))
             body = normalize.python_body(toks) if it['language'] == 'python' else toks
@@ -673,7 +673,7 @@ def _sum_by(manifest: List[dict], key: str) -> Dict[str, int]:
     return out
 
 
-def _exact_hash(toks: List[str]) -> int:
+def exact_hash(toks: List[str]) -> int:
     return int.from_bytes(hashlib.blake2b(' '.join(toks).encode('utf-8', 'surrogatepass'), digest_size=8).digest(), 'little')
 
 
@@ -683,11 +683,17 @@ _EV = None
 _TH = None
 
 
+def load_eval_index(eval_path: str) -> dict:
+    """The eval index `containment` reads (written by the features stage: work/eval_index.npz)."""
+    z = np.load(eval_path)
+    index = {k: z[k] for k in z.files}
+    index['body_key_set'] = np.unique(index['body_keys'])
+    return index
+
+
 def _worker_init(eval_path: str) -> None:
     global _EV, _TH
-    z = np.load(eval_path)
-    _EV = {k: z[k] for k in z.files}
-    _EV['body_key_set'] = np.unique(_EV['body_keys'])
+    _EV = load_eval_index(eval_path)
     _TH = minhash.TokenHasher()
 
 
@@ -726,7 +732,7 @@ def _features_one(args: Tuple[str, str]) -> str:
         for line in f:
             u = json.loads(line)
             toks = normalize.tokens(u['text'], u['language'])
-            exact.append(_exact_hash(toks))
+            exact.append(exact_hash(toks))
             ntok.append(len(toks))
             raw = _TH(toks)
             shingles.append(minhash.ngram_hashes(_TH(normalize.rename_identifiers(toks))))

@@ -328,7 +328,8 @@ class EvalFilter:
     """Drops pairs whose code overlaps an eval item (the corpus's containment check) or whose query is a CoSQA query."""
 
     def __init__(self, index: Path, eval_dir: Path) -> None:
-        build._worker_init(str(index))
+        self.index = build.load_eval_index(str(index))
+        self.exact = set(self.index['exact'].tolist())
         self.hasher = minhash.TokenHasher()
         queries = json.loads((eval_dir / 'cosqa' / 'cosqa-retrieval-dev-500.json').read_text())
         self.queries = {self.key(q['doc']) for q in queries}
@@ -342,7 +343,9 @@ class EvalFilter:
         if self.key(query) in self.queries:
             self.dropped['query'] += 1
             return False
-        if build.containment(self.hasher(normalize.tokens(code, 'python')), build._EV)[1]:
+        tokens = normalize.tokens(code, 'python')
+        # As the corpus's overlap stage: the same normalized code, or code that contains an eval body or lies inside an item.
+        if build.exact_hash(tokens) in self.exact or build.containment(self.hasher(tokens), self.index)[1]:
             self.dropped['code_overlap'] += 1
             return False
         return True

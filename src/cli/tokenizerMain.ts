@@ -142,19 +142,21 @@ program
     let rewrites = 0;
     let examples = 0;
     const pairKey = (query: string, code: string): string => createHash('sha256').update(query).update('\0').update(code).digest('hex');
+    /** Writes the pair unless one with the same key was written; whether it was. */
+    const add = (query: Int32Array, code: Int32Array, key: string, info: { unit: number; package: number; language: number; kind: number }): boolean => {
+      if (seen.has(key)) { duplicates++; return false; }
+      seen.add(key);
+      queries.add(query, info);
+      codes.add(code, info);
+      return true;
+    };
     try {
       for await (const unit of readUnitLines(flags.units, problems)) {
         units++;
         // Both sides record the unit's line, so a pair can be traced back to its source; kind 1 marks a rewrite pair.
         const info = { unit: unit.index, package: packages.id(unit.package), language: LANGUAGE_TAGS.indexOf(unit.language), kind: 0 };
-        const add = (query: Int32Array, code: Int32Array, key: string): void => {
-          if (seen.has(key)) { duplicates++; return; }
-          seen.add(key);
-          queries.add(query, info);
-          codes.add(code, info);
-        };
         for (const pair of documentationPairs(unit.text, unit.language, unit.kind)) {
-          add(tokenizer.encodeText(pair.query, flags.maxQueryTokens).ids, tokenizer.encodeUnit(pair.code, unit.language, flags.maxTokens).ids, pairKey(pair.query, pair.code));
+          add(tokenizer.encodeText(pair.query, flags.maxQueryTokens).ids, tokenizer.encodeUnit(pair.code, unit.language, flags.maxTokens).ids, pairKey(pair.query, pair.code), info);
         }
         const digest = createHash('sha256').update(unit.text).digest();
         if ((unit.kind === 'function' || unit.kind === 'method') && digest.readUInt32BE(0) / 2 ** 32 < flags.rewriteShare) {
@@ -163,12 +165,8 @@ program
           let parser = parsers.get(unit.language);
           if (!parser) parsers.set(unit.language, (parser = await runtime.createParser(unit.language)));
           const rewrite = code.split('\n').length >= 3 ? rewriteCode(parser, code, unit.language, seededRandom(digest.readUInt32BE(4))) : undefined;
-          if (rewrite) {
-            const before = queries.sequences;
-            info.kind = 1;
-            add(tokenizer.encodeUnit(code, unit.language, flags.maxTokens).ids, tokenizer.encodeUnit(rewrite.code, unit.language, flags.maxTokens).ids, `rewrite\0${digest.toString('hex')}`);
-            rewrites += queries.sequences - before;
-          }
+          if (rewrite && add(tokenizer.encodeUnit(code, unit.language, flags.maxTokens).ids, tokenizer.encodeUnit(rewrite.code, unit.language, flags.maxTokens).ids,
+            `rewrite\0${digest.toString('hex')}`, { ...info, kind: 1 })) rewrites++;
         }
         if (units % 20000 === 0) progress(`${units} units, ${queries.sequences} pairs (${rewrites} rewrites)`);
       }
@@ -177,12 +175,7 @@ program
         const info = { unit: example.index, package: packages.id(example.package), language: LANGUAGE_TAGS.indexOf(example.language), kind: 2 };
         const code = tokenizer.encodeUnit(example.code, example.language, flags.maxTokens).ids;
         for (const query of new Set([example.query, searchStyle(example.query, example.language)])) {
-          const key = pairKey(query, example.code);
-          if (seen.has(key)) { duplicates++; continue; }
-          seen.add(key);
-          queries.add(tokenizer.encodeText(query, flags.maxQueryTokens).ids, info);
-          codes.add(code, info);
-          examples++;
+          if (add(tokenizer.encodeText(query, flags.maxQueryTokens).ids, code, pairKey(query, example.code), info)) examples++;
         }
       }
     } finally {

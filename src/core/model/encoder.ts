@@ -117,7 +117,8 @@ export class Encoder {
   }
 }
 
-function normalize(vector: Float32Array): Float32Array {
+/** A unit-length copy of `vector` (zeros stay zeros). */
+export function normalize(vector: Float32Array): Float32Array {
   let sum = 0;
   for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
   const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;

@@ -1,3 +1,5 @@
+import { normalize } from './encoder';
+
 /**
  * A unit longer than the model's window is embedded window by window and the windows' vectors averaged,
  * so that its end counts as much as its start: half of POJ-104's programs run past 256 tokens, and cut
@@ -33,11 +35,7 @@ export function mergeWindowVectors(vectors: readonly Float32Array[], windows: re
     const weight = windows[w]!.length;
     for (let d = 0; d < merged.length; d++) merged[d] += vector[d]! * weight;
   });
-  let norm = 0;
-  for (let d = 0; d < merged.length; d++) norm += merged[d]! * merged[d]!;
-  const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  for (let d = 0; d < merged.length; d++) merged[d]! *= scale;
-  return merged;
+  return normalize(merged);
 }
 
 /**

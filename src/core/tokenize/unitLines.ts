@@ -23,7 +23,7 @@ const KNOWN = new Set<string>(LANGUAGES.map((language) => language.id));
 
 /** Streams the units of JSONL files; `select` (by line index) skips lines before they are parsed. */
 export async function* readUnitLines(files: readonly string[], problems: LineProblems, select: (index: number) => boolean = () => true): AsyncGenerator<UnitLine> {
-  for await (const { index, value } of readJsonLines(files, problems, select, 'text')) {
+  for await (const { index, value } of readJsonLines(files, problems, select, ['text'])) {
     yield {
       index,
       language: value.language as LanguageId,
@@ -46,17 +46,13 @@ export interface ExamplePairLine {
 
 /** Streams the pairs of JSONL files with string `query`, `code` and `language` fields. */
 export async function* readExamplePairLines(files: readonly string[], problems: LineProblems): AsyncGenerator<ExamplePairLine> {
-  for await (const { index, value } of readJsonLines(files, problems, () => true, 'code')) {
-    if (typeof value.query !== 'string') {
-      problems.malformed++;
-      continue;
-    }
-    yield { index, language: value.language as LanguageId, package: typeof value.package === 'string' ? value.package : '', query: value.query, code: value.code as string };
+  for await (const { index, value } of readJsonLines(files, problems, () => true, ['query', 'code'])) {
+    yield { index, language: value.language as LanguageId, package: typeof value.package === 'string' ? value.package : '', query: value.query as string, code: value.code as string };
   }
 }
 
-/** JSON object lines with a string `language` the tokenizer knows and a string `textField`; others are counted as problems. */
-async function* readJsonLines(files: readonly string[], problems: LineProblems, select: (index: number) => boolean, textField: string): AsyncGenerator<{ index: number; value: Record<string, unknown> }> {
+/** JSON object lines with a string `language` the tokenizer knows and string `fields`; others are counted as problems. */
+async function* readJsonLines(files: readonly string[], problems: LineProblems, select: (index: number) => boolean, fields: readonly string[]): AsyncGenerator<{ index: number; value: Record<string, unknown> }> {
   let index = 0;
   for (const file of files) {
     const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
@@ -70,7 +66,7 @@ async function* readJsonLines(files: readonly string[], problems: LineProblems, 
         problems.malformed++;
         continue;
       }
-      if (typeof value?.[textField] !== 'string' || typeof value.language !== 'string') {
+      if (typeof value?.language !== 'string' || fields.some((field) => typeof value[field] !== 'string')) {
         problems.malformed++;
         continue;
       }

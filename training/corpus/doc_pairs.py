@@ -10,7 +10,7 @@ This reads the reST sources Sphinx ships in `_sources/` and writes one JSON line
 tokenizes them beside the mined pairs.
 
 Every pair's code is checked against the eval sets (the corpus's eval index: CoSQA, POJ-104) and
-dropped when it contains or lies inside an eval item; a query equal to a CoSQA query is dropped too.
+dropped when it equals (normalized), contains or lies inside an eval item; a query equal to a CoSQA query is dropped too.
 
     /usr/bin/python3 training/corpus/doc_pairs.py --data-dir $DATA/docs --out $DATA/docs/pairs.jsonl
 """
@@ -299,8 +299,7 @@ def fetch(apt: 'sources.Apt', packages: List[str], downloads: Path, unpacked: Pa
             name, version = re.search(r'^Package:\s*(\S+)', record, re.M), re.search(r'^Version:\s*(\S+)', record, re.M)
             if name and version:
                 versions[name.group(1)] = version.group(1)
-        deb = lambda name: next((p for p in downloads.glob('%s_*.deb' % name)  # noqa: E731
-                                 if p.name.split('_')[1].replace('%3a', ':') == versions[name]), None)
+        deb = lambda name: sources.downloaded_deb(downloads, name, versions[name])  # noqa: E731
         missing = [name for name in todo if deb(name) is None]
         if missing:
             apt.get(['download'] + ['%s=%s' % (name, versions[name]) for name in missing], cwd=downloads)
@@ -325,7 +324,8 @@ def fetch(apt: 'sources.Apt', packages: List[str], downloads: Path, unpacked: Pa
 
 
 class EvalFilter:
-    """Drops pairs whose code overlaps an eval item (the corpus's containment check) or whose query is a CoSQA query."""
+    """Drops pairs whose code equals (normalized), contains or lies inside an eval item, as the corpus's overlap
+    stage checks, or whose query is a CoSQA query."""
 
     def __init__(self, index: Path, eval_dir: Path) -> None:
         self.index = build.load_eval_index(str(index))

@@ -281,6 +281,12 @@ def tree_stats(root: Path) -> Tuple[int, int]:
 
 # ----------------------------------------------------------------------------- fetchers
 
+def downloaded_deb(dl: Path, name: str, version: str) -> Optional[Path]:
+    """The .deb of `name` at `version` in dl, if downloaded (apt-get download names it name_<version, ':' as %3a>_arch.deb)."""
+    return next((Path(p) for p in glob.glob(str(dl / ('%s_*.deb' % name)))
+                 if os.path.basename(p).split('_')[1].replace('%3a', ':') == version), None)
+
+
 def fetch_debian_binary(apt: Apt, names: List[str], pins: List[Optional[str]], dl: Path, dest: Path,
                         includes: List[str], cap: int) -> dict:
     dl.mkdir(parents=True, exist_ok=True)
@@ -293,18 +299,13 @@ def fetch_debian_binary(apt: Apt, names: List[str], pins: List[Optional[str]], d
         show = apt.cache(['show', '--no-all-versions', spec])
         ver = re.search(r'^Version:\s*(\S+)', show, re.M).group(1)
         fname = os.path.basename(re.search(r'^Filename:\s*(\S+)', show, re.M).group(1))
-        # apt-get download names the file name_<version, ':' as %3a>_arch.deb
-        deb = None
         for attempt in range(2):
-            got = [Path(p) for p in glob.glob(str(dl / ('%s_*.deb' % name)))
-                   if os.path.basename(p).split('_')[1].replace('%3a', ':') == ver]
-            if not got:
+            deb = downloaded_deb(dl, name, ver)
+            if deb is None:
                 apt.get(['download', '%s=%s' % (name, ver)], cwd=dl)
-                got = [Path(p) for p in glob.glob(str(dl / ('%s_*.deb' % name)))
-                       if os.path.basename(p).split('_')[1].replace('%3a', ':') == ver]
-                if not got:
+                deb = downloaded_deb(dl, name, ver)
+                if deb is None:
                     raise RuntimeError('apt-get download produced no %s (%s)' % (fname, ver))
-            deb = got[0]
             try:
                 _run(['dpkg-deb', '-x', str(deb), str(work)])
                 break

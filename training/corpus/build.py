@@ -391,36 +391,9 @@ class Build:
         if path.exists():
             return path
         items = self.eval_items()
-        th = minhash.TokenHasher()
-        exact, sigs_sh, body_keys, body_ids, all_keys, all_ids, all_pos = [], [], [], [], [], [], []
-        bodies, fulls = [], []
-        for i, it in enumerate(items):
-            toks = normalize.tokens(it['code'], it['language'])
-            exact.append(exact_hash(toks))
-            raw = th(toks)
-            sigs_sh.append(minhash.ngram_hashes(th(normalize.rename_identifiers(toks))))
-            body = normalize.python_body(toks) if it['language'] == 'python' else toks
-            bh = th(body)
-            bodies.append(bh)
-            fulls.append(raw)
-            if len(body) >= MIN_CONTAIN_TOKENS:
-                body_keys.append(minhash.ngram_hashes(bh)[0])
-                body_ids.append(i)
-            g = minhash.ngram_hashes(raw)
-            all_keys.append(g)
-            all_ids.append(np.full(len(g), i, dtype=np.int32))
-            all_pos.append(np.arange(len(g), dtype=np.int32))
-        keys = np.concatenate(all_keys)
-        order = np.argsort(keys, kind='stable')
-        body_lens = np.array([len(b) for b in bodies])
-        full_lens = np.array([len(b) for b in fulls])
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name('eval_index.tmp.npz')
-        np.savez(tmp, exact=np.array(exact, dtype=np.uint64), sig=minhash.signatures(sigs_sh),
-                 body_keys=np.array(body_keys, dtype=np.uint64), body_ids=np.array(body_ids, dtype=np.int32),
-                 body_flat=np.concatenate(bodies), body_offs=np.concatenate(([0], np.cumsum(body_lens))),
-                 full_flat=np.concatenate(fulls), full_offs=np.concatenate(([0], np.cumsum(full_lens))),
-                 pos_keys=keys[order], pos_ids=np.concatenate(all_ids)[order], pos_pos=np.concatenate(all_pos)[order])
+        np.savez(tmp, **eval_index_arrays(items))
         tmp.rename(path)
         write_json(self.data / 'work' / 'eval_items.json', [{k: it[k] for k in ('set', 'id', 'language')} for it in items])
         log.info('features: eval index of %d items (%d CoSQA, %d POJ-104)', len(items),
@@ -673,8 +646,56 @@ def _sum_by(manifest: List[dict], key: str) -> Dict[str, int]:
     return out
 
 
+def eval_index_arrays(items: List[dict]) -> Dict[str, np.ndarray]:
+    """The eval index (work/eval_index.npz) of eval items ({code, language}): exact hashes, MinHash signatures,
+    and the token streams that `containment` looks bodies up in."""
+    th = minhash.TokenHasher()
+    exact, sigs_sh, body_keys, body_ids, all_keys, all_ids, all_pos = [], [], [], [], [], [], []
+    bodies, fulls = [], []
+    for i, it in enumerate(items):
+        toks = normalize.tokens(it['code'], it['language'])
+        exact.append(exact_hash(toks))
+        raw = th(toks)
+        sigs_sh.append(near_shingles(toks, th))
+        body = normalize.python_body(toks) if it['language'] == 'python' else toks
+        bh = th(body)
+        bodies.append(bh)
+        fulls.append(raw)
+        if len(body) >= MIN_CONTAIN_TOKENS:
+            body_keys.append(minhash.ngram_hashes(bh)[0])
+            body_ids.append(i)
+        g = minhash.ngram_hashes(raw)
+        all_keys.append(g)
+        all_ids.append(np.full(len(g), i, dtype=np.int32))
+        all_pos.append(np.arange(len(g), dtype=np.int32))
+    keys = np.concatenate(all_keys)
+    order = np.argsort(keys, kind='stable')
+    body_lens = np.array([len(b) for b in bodies])
+    full_lens = np.array([len(b) for b in fulls])
+    return dict(exact=np.array(exact, dtype=np.uint64), sig=minhash.signatures(sigs_sh),
+                body_keys=np.array(body_keys, dtype=np.uint64), body_ids=np.array(body_ids, dtype=np.int32),
+                body_flat=np.concatenate(bodies), body_offs=np.concatenate(([0], np.cumsum(body_lens))),
+                full_flat=np.concatenate(fulls), full_offs=np.concatenate(([0], np.cumsum(full_lens))),
+                pos_keys=keys[order], pos_ids=np.concatenate(all_ids)[order], pos_pos=np.concatenate(all_pos)[order])
+
+
 def exact_hash(toks: List[str]) -> int:
     return int.from_bytes(hashlib.blake2b(' '.join(toks).encode('utf-8', 'surrogatepass'), digest_size=8).digest(), 'little')
+
+
+def near_shingles(toks: List[str], hasher: minhash.TokenHasher) -> np.ndarray:
+    """A unit's MinHash shingles, identifiers renamed by first appearance so that a renamed copy still matches."""
+    return minhash.ngram_hashes(hasher(normalize.rename_identifiers(toks)))
+
+
+def eval_overlap(toks: List[str], hasher: minhash.TokenHasher, index: dict, lsh: minhash.LshIndex) -> Optional[str]:
+    """Why one unit's normalized tokens overlap the eval sets, by the overlap stage's rules, or None when they do not:
+    'exact', 'near_duplicate', 'contains_eval_body' or 'contained_in_eval' (the stage runs the same checks in bulk)."""
+    if exact_hash(toks) in index['exact_set']:
+        return 'exact'
+    if lsh.query(minhash.signatures([near_shingles(toks, hasher)])):
+        return 'near_duplicate'
+    return {0: None, 1: 'contains_eval_body', 2: 'contained_in_eval'}[containment(hasher(toks), index)[1]]
 
 
 # ----------------------------------------------------------------------------- feature workers
@@ -686,8 +707,14 @@ _TH = None
 def load_eval_index(eval_path: str) -> dict:
     """The eval index `containment` reads (written by the features stage: work/eval_index.npz)."""
     z = np.load(eval_path)
-    index = {k: z[k] for k in z.files}
+    return prepared_eval_index({k: z[k] for k in z.files})
+
+
+def prepared_eval_index(arrays: Dict[str, np.ndarray]) -> dict:
+    """The eval index's arrays with the lookup sets `containment` and `eval_overlap` read."""
+    index = dict(arrays)
     index['body_key_set'] = np.unique(index['body_keys'])
+    index['exact_set'] = set(index['exact'].tolist())
     return index
 
 
@@ -735,7 +762,7 @@ def _features_one(args: Tuple[str, str]) -> str:
             exact.append(exact_hash(toks))
             ntok.append(len(toks))
             raw = _TH(toks)
-            shingles.append(minhash.ngram_hashes(_TH(normalize.rename_identifiers(toks))))
+            shingles.append(near_shingles(toks, _TH))
             e, d = containment(raw, _EV)
             cid.append(e)
             cdir.append(d)

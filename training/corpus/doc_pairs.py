@@ -9,8 +9,9 @@ This reads the reST sources Sphinx ships in `_sources/` and writes one JSON line
 {package, file, kind: example | heading | api, query, code}. `dist/tokenizer.js pairs --example-pairs`
 tokenizes them beside the mined pairs.
 
-Every pair's code is checked against the eval sets (the corpus's eval index: CoSQA, POJ-104) and
-dropped when it equals (normalized), contains or lies inside an eval item; a query equal to a CoSQA query is dropped too.
+Every pair's code is checked against the eval sets (the corpus's eval index: CoSQA, POJ-104) by the corpus's
+overlap rules and dropped when it equals (normalized) an eval item, is a near-duplicate of one (MinHash), contains
+one's body or lies inside one; a query equal to a CoSQA query is dropped too.
 
     /usr/bin/python3 training/corpus/doc_pairs.py --data-dir $DATA/docs --out $DATA/docs/pairs.jsonl
 """
@@ -26,7 +27,7 @@ import sys
 import textwrap
 import warnings
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import build, minhash, normalize, sources  # noqa: E402
@@ -324,31 +325,26 @@ def fetch(apt: 'sources.Apt', packages: List[str], downloads: Path, unpacked: Pa
 
 
 class EvalFilter:
-    """Drops pairs whose code equals (normalized), contains or lies inside an eval item, as the corpus's overlap
-    stage checks, or whose query is a CoSQA query."""
+    """Drops pairs whose code overlaps an eval item by the corpus's overlap rules (build.eval_overlap: the same
+    normalized code, a near-duplicate, code that contains an eval body or lies inside an item), or whose query is a
+    CoSQA query. Counts what it dropped, by reason."""
 
-    def __init__(self, index: Path, eval_dir: Path) -> None:
-        self.index = build.load_eval_index(str(index))
-        self.exact = set(self.index['exact'].tolist())
+    def __init__(self, index: dict, cosqa_queries: Iterable[str]) -> None:
+        self.index = index
+        self.lsh = minhash.LshIndex(index['sig'])
         self.hasher = minhash.TokenHasher()
-        queries = json.loads((eval_dir / 'cosqa' / 'cosqa-retrieval-dev-500.json').read_text())
-        self.queries = {self.key(q['doc']) for q in queries}
-        self.dropped = {'code_overlap': 0, 'query': 0}
+        self.queries = {self.key(query) for query in cosqa_queries}
+        self.dropped: Dict[str, int] = {'query': 0}
 
     @staticmethod
     def key(query: str) -> str:
         return ' '.join(re.findall(r'\w+', query.lower()))
 
     def keep(self, query: str, code: str) -> bool:
-        if self.key(query) in self.queries:
-            self.dropped['query'] += 1
-            return False
-        tokens = normalize.tokens(code, 'python')
-        # As the corpus's overlap stage: the same normalized code, or code that contains an eval body or lies inside an item.
-        if build.exact_hash(tokens) in self.exact or build.containment(self.hasher(tokens), self.index)[1]:
-            self.dropped['code_overlap'] += 1
-            return False
-        return True
+        reason = 'query' if self.key(query) in self.queries else build.eval_overlap(normalize.tokens(code, 'python'), self.hasher, self.index, self.lsh)
+        if reason:
+            self.dropped[reason] = self.dropped.get(reason, 0) + 1
+        return reason is None
 
 
 def main(argv=None) -> None:
@@ -371,7 +367,8 @@ def main(argv=None) -> None:
     settings, _ = build.load_packages([Path(__file__).with_name('packages.toml')])
     apt = sources.Apt(args.corpus_dir, settings)
     apt.update()
-    evals = EvalFilter(index, args.eval_dir)
+    cosqa_queries = json.loads((args.eval_dir / 'cosqa' / 'cosqa-retrieval-dev-500.json').read_text())
+    evals = EvalFilter(build.load_eval_index(str(index)), [query['doc'] for query in cosqa_queries])
     fetched = fetch(apt, packages, args.data_dir / 'downloads', args.data_dir / 'packages')
     seen = set()
     counts = {}

@@ -4,7 +4,8 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from corpus.doc_pairs import Page, plain_text  # noqa: E402
+from corpus import build  # noqa: E402
+from corpus.doc_pairs import EvalFilter, Page, plain_text  # noqa: E402
 
 PAGE = """
 :mod:`os.path` --- Common pathname manipulations
@@ -89,6 +90,39 @@ class PageTest(unittest.TestCase):
     def test_a_code_block_takes_the_paragraph_before_it_and_a_generic_heading_gives_no_pair(self):
         self.assertIn(('example', 'Sorting a list in place with a key of your own', 'names.sort(key=str.lower)'), self.pairs)
         self.assertFalse(any(query == 'Examples' for _, query, _ in self.pairs))
+
+
+EVAL_FUNCTION = """def count_words(path, minimum_length):
+    counts = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            for word in line.split():
+                if len(word) >= minimum_length:
+                    counts[word] = counts.get(word, 0) + 1
+    return sorted(counts.items(), key=lambda item: item[1], reverse=True)
+"""
+
+
+class EvalFilterTest(unittest.TestCase):
+    """The filter against a one-item eval index built as the corpus builds its own."""
+
+    def setUp(self):
+        index = build.prepared_eval_index(build.eval_index_arrays([{'code': EVAL_FUNCTION, 'language': 'python'}]))
+        self.filter = EvalFilter(index, ['How to count words in a file?'])
+
+    def test_code_overlapping_the_eval_item_is_dropped_by_reason(self):
+        renamed = EVAL_FUNCTION.replace('counts', 'tally').replace('handle', 'stream').replace('word', 'token')
+        body = EVAL_FUNCTION.split('\n', 1)[1]
+        inside = body.replace('\n', '\n    ')
+        self.assertFalse(self.filter.keep('Count the words', EVAL_FUNCTION))
+        self.assertFalse(self.filter.keep('Count the words', renamed))
+        self.assertFalse(self.filter.keep('Count the words', 'def report(path, n):\n    ' + inside + '\nprint(report("a.txt", 3))\n'))
+        self.assertEqual(self.filter.dropped, {'query': 0, 'exact': 1, 'near_duplicate': 1, 'contains_eval_body': 1})
+
+    def test_a_cosqa_query_is_dropped_and_other_pairs_kept(self):
+        self.assertFalse(self.filter.keep('how to count words in a file', 'print(1)'))
+        self.assertTrue(self.filter.keep('Count the words', 'with open(path) as f:\n    print(len(f.read().split()))'))
+        self.assertEqual(self.filter.dropped, {'query': 1})
 
 
 class PlainTextTest(unittest.TestCase):

@@ -13,8 +13,8 @@ export const MAX_WINDOWS = 8;
  * `ids` as the tokenizer encodes a unit ([CLS], language tag, pieces, [SEP]) cut into sequences of at most
  * `maxTokens`, each with the same two leading tokens and a [SEP]: the unit itself when it fits.
  */
-export function unitWindows(ids: readonly number[], maxTokens: number): number[][] {
-  if (ids.length <= maxTokens) return [Array.from(ids)];
+export function unitWindows(ids: readonly number[], maxTokens: number): (readonly number[])[] {
+  if (ids.length <= maxTokens) return [ids];
   const head = ids.slice(0, 2);
   const sep = ids[ids.length - 1]!;
   const body = ids.slice(2, -1);
@@ -43,7 +43,7 @@ export function mergeWindowVectors(vectors: readonly Float32Array[], windows: re
  * `embed`, one sequence per window, and returns one vector per unit.
  */
 export async function embedInWindows(unitIds: readonly (readonly number[])[], maxTokens: number,
-  embed: (sequences: number[][]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
+  embed: (sequences: readonly (readonly number[])[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
   const perUnit = unitIds.map((ids) => unitWindows(ids, maxTokens));
   const vectors = await embed(perUnit.flat());
   let next = 0;

@@ -45,6 +45,8 @@ PER_PACKAGE = {'sources', 'manifest', 'units', 'features'}
 EVAL_DIR_DEFAULT = REPO.parent / 'shared' / 'eval'
 VALID_PERCENT = 5
 MIN_CONTAIN_TOKENS = 30
+# Why a unit overlaps the eval sets, by code (the overlap stage's work/overlap_reason.npy; 0 is none).
+OVERLAP_REASONS = {1: 'exact', 2: 'near_duplicate', 3: 'contains_eval_body', 4: 'contained_in_eval'}
 SPLIT_SALT = 'astrolabe-corpus-split-v1:'
 STDLIB = 'python-stdlib'
 # The sections of a package list that list packages, by group.
@@ -494,7 +496,7 @@ class Build:
         ov[c] = np.where(F['cdir'][c] == 1, 3, 4)
         match[c] = F['cid'][c]
         np.save(self.data / 'work' / 'overlap_reason.npy', ov)
-        names = {1: 'exact', 2: 'near_duplicate', 3: 'contains_eval_body', 4: 'contained_in_eval'}
+        names = OVERLAP_REASONS
         removed = np.nonzero(ov)[0]
         report = dict(units_checked=int(len(alive)), removed=int(len(removed)), by_reason={}, by_eval_set={},
                       eval_items_matched={}, by_package={}, examples=[],
@@ -689,13 +691,14 @@ def near_shingles(toks: List[str], hasher: minhash.TokenHasher) -> np.ndarray:
 
 
 def eval_overlap(toks: List[str], hasher: minhash.TokenHasher, index: dict, lsh: minhash.LshIndex) -> Optional[str]:
-    """Why one unit's normalized tokens overlap the eval sets, by the overlap stage's rules, or None when they do not:
-    'exact', 'near_duplicate', 'contains_eval_body' or 'contained_in_eval' (the stage runs the same checks in bulk)."""
+    """Why one unit's normalized tokens overlap the eval sets (a name from OVERLAP_REASONS), by the overlap stage's
+    rules, or None when they do not (the stage runs the same checks in bulk)."""
     if exact_hash(toks) in index['exact_set']:
-        return 'exact'
+        return OVERLAP_REASONS[1]
     if lsh.query(minhash.signatures([near_shingles(toks, hasher)])):
-        return 'near_duplicate'
-    return {0: None, 1: 'contains_eval_body', 2: 'contained_in_eval'}[containment(hasher(toks), index)[1]]
+        return OVERLAP_REASONS[2]
+    direction = containment(hasher(toks), index)[1]
+    return OVERLAP_REASONS[2 + direction] if direction else None
 
 
 # ----------------------------------------------------------------------------- feature workers

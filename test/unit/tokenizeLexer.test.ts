@@ -52,11 +52,12 @@ describe('CodeLexer', () => {
     ]);
   });
 
-  it('leaves comment decoration out: rulers, a mark repeated, four marks or more, but not a short operator', () => {
+  it('leaves comment decoration out: rulers, four marks or more, lost-encoding runs, but not a short operator', () => {
     // `??` runs are what a comment whose encoding was lost turns into; they would outnumber the words.
-    const source = 'int f() { // ?? ???? sum -> total (of all) ... !!\n  /* ===== x + 2 ?!?! */ return 0; }\n';
+    const source = 'int f() { // ?? ???? \uFFFD\uFFFD sum -> total (of all) ... a == b\n  /* ===== x + 2 ?!?! */ return 0; }\n';
     const comments = render(lexer.lex(source, 'cpp')).filter((lexeme) => lexeme.startsWith('co:'));
-    assert.deepEqual(comments, ['co://', 'co:sum', 'co:->', 'co:total', 'co:(', 'co:of', 'co:all', 'co:)', 'co:/*', 'co:x', 'co:+', 'co:2']);
+    assert.deepEqual(comments, ['co://', 'co:sum', 'co:->', 'co:total', 'co:(', 'co:of', 'co:all', 'co:)', 'co:...', 'co:a', 'co:==', 'co:b',
+      'co:/*', 'co:x', 'co:+', 'co:2']);
   });
 
   it('tells a docstring from a string used in an expression', () => {

@@ -34,11 +34,11 @@ const COMMENT_OPENER = /^(?:\/\/[\/!]?|\/\*[*!]?|#!?|--|<!--)/;
 /** Escapes blanked out of string contents: `\n` is layout, not the word "n". */
 const ESCAPE = /\\(?:[nrtvfb0ae]|x[0-9A-Fa-f]{2}|u\{?[0-9A-Fa-f]{1,6}\}?)/g;
 /**
- * Comment decoration, not content: `*` at the start of block comment lines, rulers such as `=====`, and marks that
- * prose never strings together: one mark repeated, or four or more. `// ?? ????` is a comment whose encoding was lost;
- * `->`, `()`, `(!)` stay.
+ * Comment decoration, not content: `*` at the start of block comment lines, rulers such as `=====`, four or more
+ * marks in a row, which prose never has, and `??` or `\uFFFD` runs, which is what text whose encoding was lost turns
+ * into (`// ?? ????`, a Chinese comment saved in the wrong code page). `->`, `==`, `...`, `(!)` stay.
  */
-const DECORATION = /^(?:[*\/#]+|[=\-~+]{3,}|([^])\1+|[^]{4,})$/u;
+const DECORATION = /^(?:[*\/#]+|[=\-~+]{3,}|[?\uFFFD]{2,}|[^]{4,})$/u;
 
 // The plain lexer, for text tree-sitter leaves unexplained (error recovery, C macro bodies, ...).
 const IDENTIFIER = /[\p{L}\p{M}_$][\p{L}\p{N}\p{M}_$]*/uy;

@@ -496,7 +496,6 @@ class Build:
         ov[c] = np.where(F['cdir'][c] == 1, 3, 4)
         match[c] = F['cid'][c]
         np.save(self.data / 'work' / 'overlap_reason.npy', ov)
-        names = OVERLAP_REASONS
         removed = np.nonzero(ov)[0]
         report = dict(units_checked=int(len(alive)), removed=int(len(removed)), by_reason={}, by_eval_set={},
                       eval_items_matched={}, by_package={}, examples=[],
@@ -510,7 +509,7 @@ class Build:
                                      poj104='/work/shared/eval/poj104/dev.jsonl'))
         matched: Dict[str, set] = {}
         for r in removed.tolist():
-            rn = names[int(ov[r])]
+            rn = OVERLAP_REASONS[int(ov[r])]
             it = items[int(match[r])]
             es = 'cosqa' if it['set'].startswith('cosqa') else it['set']
             report['by_reason'][rn] = report['by_reason'].get(rn, 0) + 1
@@ -523,7 +522,7 @@ class Build:
         report['by_package'] = dict(sorted(report['by_package'].items(), key=lambda kv: -kv[1]))
         # examples: look the units up (first few per reason)
         want: Dict[int, int] = {}
-        for code in names:
+        for code in OVERLAP_REASONS:
             for r in np.nonzero(ov == code)[0][:8].tolist():
                 want[r] = code
         if want:
@@ -537,7 +536,7 @@ class Build:
                             u = json.loads(line)
                             break
                 it = items[int(match[r])]
-                ex_row = dict(reason=names[want[r]], package=u['package'], file=u['file'], name=u['name'], kind=u['kind'],
+                ex_row = dict(reason=OVERLAP_REASONS[want[r]], package=u['package'], file=u['file'], name=u['name'], kind=u['kind'],
                               start_line=u['start_line'], eval_set=it['set'], eval_id=it['id'])
                 if r in jac:
                     ex_row['jaccard_estimate'] = round(jac[r], 3)
@@ -690,15 +689,20 @@ def near_shingles(toks: List[str], hasher: minhash.TokenHasher) -> np.ndarray:
     return minhash.ngram_hashes(hasher(normalize.rename_identifiers(toks)))
 
 
-def eval_overlap(toks: List[str], hasher: minhash.TokenHasher, index: dict, lsh: minhash.LshIndex) -> Optional[str]:
-    """Why one unit's normalized tokens overlap the eval sets (a name from OVERLAP_REASONS), by the overlap stage's
-    rules, or None when they do not (the stage runs the same checks in bulk)."""
-    if exact_hash(toks) in index['exact_set']:
-        return OVERLAP_REASONS[1]
-    if lsh.query(minhash.signatures([near_shingles(toks, hasher)])):
-        return OVERLAP_REASONS[2]
-    direction = containment(hasher(toks), index)[1]
-    return OVERLAP_REASONS[2 + direction] if direction else None
+def eval_overlaps(units: List[List[str]], hasher: minhash.TokenHasher, index: dict, lsh: minhash.LshIndex) -> List[Optional[str]]:
+    """Why each unit (its normalized tokens) overlaps the eval sets (a name from OVERLAP_REASONS), by the overlap stage's
+    rules, or None where it does not. One LSH lookup for all of them: a lookup costs milliseconds however few rows it has."""
+    near = {row for row, _, _ in lsh.query(minhash.signatures([near_shingles(toks, hasher) for toks in units]))}
+    reasons: List[Optional[str]] = []
+    for row, toks in enumerate(units):
+        if exact_hash(toks) in index['exact_set']:
+            reasons.append(OVERLAP_REASONS[1])
+        elif row in near:
+            reasons.append(OVERLAP_REASONS[2])
+        else:
+            direction = containment(hasher(toks), index)[1]
+            reasons.append(OVERLAP_REASONS[2 + direction] if direction else None)
+    return reasons
 
 
 # ----------------------------------------------------------------------------- feature workers
@@ -714,7 +718,7 @@ def load_eval_index(eval_path: str) -> dict:
 
 
 def prepared_eval_index(arrays: Dict[str, np.ndarray]) -> dict:
-    """The eval index's arrays with the lookup sets `containment` and `eval_overlap` read."""
+    """The eval index's arrays with the lookup sets `containment` and `eval_overlaps` read."""
     index = dict(arrays)
     index['body_key_set'] = np.unique(index['body_keys'])
     index['exact_set'] = set(index['exact'].tolist())

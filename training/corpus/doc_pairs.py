@@ -325,26 +325,24 @@ def fetch(apt: 'sources.Apt', packages: List[str], downloads: Path, unpacked: Pa
 
 
 class EvalFilter:
-    """Drops pairs whose code overlaps an eval item by the corpus's overlap rules (build.eval_overlap: the same
-    normalized code, a near-duplicate, code that contains an eval body or lies inside an item), or whose query is a
-    CoSQA query. Counts what it dropped, by reason."""
+    """Why (question, code) pairs overlap the eval sets: code that overlaps an eval item by the corpus's overlap rules
+    (build.eval_overlaps: the same normalized code, a near-duplicate, code that contains an eval body or lies inside
+    an item), or a question that is a CoSQA query."""
 
     def __init__(self, index: dict, cosqa_queries: Iterable[str]) -> None:
         self.index = index
         self.lsh = minhash.LshIndex(index['sig'])
         self.hasher = minhash.TokenHasher()
         self.queries = {self.key(query) for query in cosqa_queries}
-        self.dropped: Dict[str, int] = {'query': 0}
 
     @staticmethod
     def key(query: str) -> str:
         return ' '.join(re.findall(r'\w+', query.lower()))
 
-    def keep(self, query: str, code: str) -> bool:
-        reason = 'query' if self.key(query) in self.queries else build.eval_overlap(normalize.tokens(code, 'python'), self.hasher, self.index, self.lsh)
-        if reason:
-            self.dropped[reason] = self.dropped.get(reason, 0) + 1
-        return reason is None
+    def overlaps(self, pairs: List[Tuple[str, str]]) -> List[Optional[str]]:
+        """Each pair's reason to be dropped ('query' or an overlap reason), or None to keep it; checked in bulk."""
+        code_reasons = build.eval_overlaps([normalize.tokens(code, 'python') for _, code in pairs], self.hasher, self.index, self.lsh)
+        return ['query' if self.key(query) in self.queries else reason for (query, _), reason in zip(pairs, code_reasons)]
 
 
 def main(argv=None) -> None:
@@ -372,6 +370,7 @@ def main(argv=None) -> None:
     fetched = fetch(apt, packages, args.data_dir / 'downloads', args.data_dir / 'packages')
     seen = set()
     counts = {}
+    dropped: Dict[str, int] = {'query': 0}
     manifest = []
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(args.out.name + '.tmp')
@@ -380,28 +379,35 @@ def main(argv=None) -> None:
             version, license_name = fetched[package]
             root = args.data_dir / 'packages' / package
             pages, written = source_pages(root), 0
+            found = []  # (page, kind, query, code), the package's pairs in page order
             for page in pages:
                 try:
-                    found = list(Page(page.read_text(encoding='utf-8')).pairs())
+                    found += [(page, kind, query, code) for kind, query, code in Page(page.read_text(encoding='utf-8')).pairs()]
                 except (UnicodeDecodeError, RecursionError) as error:
                     print('%s: skipped (%s)' % (page, type(error).__name__), file=sys.stderr)
+            # One eval check per package: checked pair by pair, the near-duplicate lookup took most of the run.
+            unchecked = list(dict.fromkeys((query, code) for _, _, query, code in found if (query, code) not in seen))
+            reasons = dict(zip(unchecked, evals.overlaps(unchecked)))
+            for page, kind, query, code in found:
+                if (query, code) in seen:
                     continue
-                for kind, query, code in found:
-                    if (query, code) in seen or not evals.keep(query, code):
-                        continue
-                    seen.add((query, code))
-                    counts[kind] = counts.get(kind, 0) + 1
-                    written += 1
-                    out.write(json.dumps({'package': package, 'version': version, 'license': license_name, 'file': str(page.relative_to(root)),
-                                          'language': 'python', 'kind': kind, 'query': query, 'code': code}) + '\n')
+                reason = reasons[(query, code)]
+                if reason:
+                    dropped[reason] = dropped.get(reason, 0) + 1
+                    continue
+                seen.add((query, code))
+                counts[kind] = counts.get(kind, 0) + 1
+                written += 1
+                out.write(json.dumps({'package': package, 'version': version, 'license': license_name, 'file': str(page.relative_to(root)),
+                                      'language': 'python', 'kind': kind, 'query': query, 'code': code}) + '\n')
             manifest.append({'package': package, 'version': version, 'license': license_name, 'pages': len(pages), 'pairs': written})
         out.flush()
         os.fsync(out.fileno())
     tmp.replace(args.out)
     # Provenance: every package read, with its version and license, and how many pairs it gave.
-    build.write_json(args.out.with_suffix('.manifest.json'), {'packages': manifest, 'pairs': counts, 'dropped': evals.dropped})
+    build.write_json(args.out.with_suffix('.manifest.json'), {'packages': manifest, 'pairs': counts, 'dropped': dropped})
     print('%d packages, %d with pairs: %s; dropped for eval overlap: %s' % (
-        len(manifest), sum(1 for m in manifest if m['pairs']), json.dumps(counts), json.dumps(evals.dropped)), file=sys.stderr)
+        len(manifest), sum(1 for m in manifest if m['pairs']), json.dumps(counts), json.dumps(dropped)), file=sys.stderr)
 
 
 if __name__ == '__main__':

@@ -114,16 +114,14 @@ class EvalFilterTest(unittest.TestCase):
         renamed = EVAL_FUNCTION.replace('counts', 'tally').replace('handle', 'stream').replace('word', 'token')
         body = EVAL_FUNCTION.split('\n', 1)[1]
         inside = body.replace('\n', '\n    ')
-        self.assertFalse(self.filter.keep('Count the words', EVAL_FUNCTION))
-        self.assertFalse(self.filter.keep('Count the words', renamed))
-        self.assertFalse(self.filter.keep('Count the words', 'def report(path, n):\n    ' + inside + '\nprint(report("a.txt", 3))\n'))
-        self.assertEqual(self.filter.dropped, {'query': 0, 'exact': 1, 'near_duplicate': 1, 'contains_eval_body': 1})
+        containing = 'def report(path, n):\n    ' + inside + '\nprint(report("a.txt", 3))\n'
+        self.assertEqual(self.filter.overlaps([('Count the words', EVAL_FUNCTION), ('Count the words', renamed), ('Count the words', containing)]),
+                         ['exact', 'near_duplicate', 'contains_eval_body'])
 
     def test_a_cosqa_query_is_dropped_and_other_pairs_kept(self):
-        self.assertFalse(self.filter.keep('how to count words in a file', 'print(1)'))
-        self.assertTrue(self.filter.keep('Count the words', 'with open(path) as f:\n    print(len(f.read().split()))'))
-        self.assertEqual(self.filter.dropped, {'query': 1})
-
+        self.assertEqual(self.filter.overlaps([('how to count words in a file', 'print(1)'),
+                                               ('Count the words', 'with open(path) as f:\n    print(len(f.read().split()))')]),
+                         ['query', None])
 
 class PlainTextTest(unittest.TestCase):
     def test_markup_becomes_the_words_a_reader_sees(self):

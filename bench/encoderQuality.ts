@@ -1,17 +1,12 @@
 import { join } from 'node:path';
-import { Encoder } from '../src/core/model/encoder';
-import { embedInWindows, MAX_WINDOWS } from '../src/core/model/unitWindows';
+import { UnitEmbedder } from '../src/core/model/unitEmbedder';
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
-import { LanguageId } from '../src/core/parse/languages';
 import { TreeSitterRuntime } from '../src/core/parse/treeSitterRuntime';
 import { topKByDotProduct } from '../src/core/search/retrievalMetrics';
-import { CodeTokenizer } from '../src/core/tokenize/codeTokenizer';
-import { loadCodeTokenizer } from '../src/core/tokenize/tokenizerFile';
 import { BenchRow } from './benchTable';
 import { loadCosqa, loadPoj104, sharedEvalDir } from './evalData';
 import { mapAtR, scoreCosqa } from './evalScores';
 
-const QUERY_TOKENS = 64;
 
 /**
  * Vector-only retrieval quality of an encoder folder, zero-shot: CoSQA dev-500 MRR and recall over the full
@@ -20,15 +15,15 @@ const QUERY_TOKENS = 64;
 export async function benchEncoderQuality(repoRoot: string, modelDir: string, label: string): Promise<BenchRow[]> {
   const evalDir = sharedEvalDir(repoRoot);
   const runtime = await TreeSitterRuntime.create(findGrammarsDir(join(repoRoot, 'dist')));
-  const encoder = await Encoder.load(modelDir, { threads: 2 });
-  const tokenizer = await loadCodeTokenizer(join(modelDir, encoder.config.tokenizer), runtime, ['python', 'c', 'cpp']);
+  // The product's own path (`UnitEmbedder`): units whole, in windows; vectors at full size, cut to each Matryoshka prefix below.
+  const embedder = await UnitEmbedder.load(modelDir, runtime, { threads: 2 });
+  const config = embedder.encoder.config;
   const rows: BenchRow[] = [];
   try {
-    const maxTokens = encoder.config.maxTokens;
     const cosqa = loadCosqa(evalDir);
-    const corpus = await embedAll(encoder, cosqa.corpus.map((code) => unitIds(tokenizer, code, 'python', maxTokens)));
-    const queries = await embedAll(encoder, cosqa.queries.map((query) => Array.from(tokenizer.encodeText(query.query, QUERY_TOKENS).ids)));
-    for (const dimension of encoder.config.dimensions) {
+    const corpus = await embedder.embedUnits(cosqa.corpus.map((text) => ({ text, language: 'python' as const })));
+    const queries = await embedder.embedQueries(cosqa.queries.map((query) => query.query));
+    for (const dimension of config.dimensions) {
       const corpusMatrix = prefixMatrix(corpus, dimension);
       const queryMatrix = prefixMatrix(queries, dimension);
       const scores = scoreCosqa(cosqa, (query) => topKByDotProduct(queryMatrix.subarray(query * dimension, (query + 1) * dimension), corpusMatrix, dimension, 100));
@@ -36,13 +31,13 @@ export async function benchEncoderQuality(repoRoot: string, modelDir: string, la
         bench: 'encoder quality',
         case: `${label}: CoSQA dev-500, vector only, ${dimension} dims`,
         metrics: { MRR: scores.mrr, 'R@1': scores.recall1, 'R@5': scores.recall5, 'R@10': scores.recall10 },
-        ...(dimension === encoder.config.hiddenSize ? { bar: { metric: 'MRR', atLeast: 0.4 } } : {}),
+        ...(dimension === config.hiddenSize ? { bar: { metric: 'MRR', atLeast: 0.4 } } : {}),
       });
     }
     const poj = loadPoj104(evalDir);
     // POJ-104 programs are C or C++ written loosely; the C++ grammar reads both.
-    const programs = await embedAll(encoder, poj.programs.map((program) => unitIds(tokenizer, program.code, 'cpp', maxTokens)));
-    const dimension = encoder.config.hiddenSize;
+    const programs = await embedder.embedUnits(poj.programs.map((program) => ({ text: program.code, language: 'cpp' as const })));
+    const dimension = config.hiddenSize;
     rows.push({
       bench: 'encoder quality',
       case: `${label}: POJ-104 dev, vector only, ${dimension} dims`,
@@ -50,19 +45,9 @@ export async function benchEncoderQuality(repoRoot: string, modelDir: string, la
       bar: { metric: 'MAP@R', atLeast: 0.4 },
     });
   } finally {
-    tokenizer.dispose();
-    await encoder.release();
+    await embedder.dispose();
   }
   return rows;
-}
-
-/** The unit as the product embeds it: the whole of it, in windows of the model's length (`unitWindows.ts`). */
-function unitIds(tokenizer: CodeTokenizer, code: string, language: LanguageId, maxTokens: number): number[] {
-  return Array.from(tokenizer.encodeUnit(code, language, maxTokens * MAX_WINDOWS).ids);
-}
-
-async function embedAll(encoder: Encoder, sequences: number[][]): Promise<Float32Array[]> {
-  return embedInWindows(sequences, encoder.config.maxTokens, (windows) => encoder.embed(windows, { dimension: encoder.config.hiddenSize }));
 }
 
 /** Row-major matrix of each vector's first `dimension` values, renormalized (a Matryoshka prefix). */

@@ -59,8 +59,13 @@ export class UnitEmbedder {
   }
 
   async embedQuery(text: string): Promise<Float32Array> {
-    const [vector] = await this.encoder.embed([Array.from(this.tokenizer.encodeText(text, QUERY_TOKENS).ids)], { dimension: this.dimension });
+    const [vector] = await this.embedQueries([text]);
     return vector!;
+  }
+
+  /** Many queries in the encoder's length-sorted batches. */
+  embedQueries(texts: readonly string[]): Promise<Float32Array[]> {
+    return this.encoder.embed(texts.map((text) => Array.from(this.tokenizer.encodeText(text, QUERY_TOKENS).ids)), { dimension: this.dimension });
   }
 
   async dispose(): Promise<void> {

@@ -7,6 +7,8 @@ import { BenchRow } from './benchTable';
 interface Reference {
   readonly input_ids: number[][];
   readonly attention_mask: number[][];
+  /** Present for models that take token counts (each sequence its own unit). */
+  readonly token_counts?: number[][];
   readonly embedding: number[][];
 }
 
@@ -44,6 +46,7 @@ export async function benchEncoderParity(modelDir: string): Promise<BenchRow[]> 
       const output = await session.run({
         input_ids: new ort.Tensor('int64', BigInt64Array.from(reference.input_ids.flat().map(BigInt)), [batch, length]),
         attention_mask: new ort.Tensor('int64', BigInt64Array.from(reference.attention_mask.flat().map(BigInt)), [batch, length]),
+        ...(reference.token_counts ? { token_counts: new ort.Tensor('float32', Float32Array.from(reference.token_counts.flat()), [batch, length]) } : {}),
       }, ['embedding']);
       const data = output.embedding!.data as Float32Array;
       let max = 0;

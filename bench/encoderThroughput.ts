@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Encoder } from '../src/core/model/encoder';
+import type { Tensor } from 'onnxruntime-node';
+import { Encoder, unitTokenCounts } from '../src/core/model/encoder';
 import { onnxRuntime } from '../src/core/model/onnxRuntime';
 import { CodeUnit } from '../src/core/parse/codeUnit';
 import { findGrammarsDir } from '../src/core/parse/grammarsDir';
@@ -38,7 +39,13 @@ export async function benchEncoderThroughput(repoRoot: string, modelDir: string,
       const ids = new BigInt64Array(batch.length * length);
       const mask = new BigInt64Array(batch.length * length);
       batch.forEach((sequence, row) => sequence.forEach((id, i) => { ids[row * length + i] = BigInt(id); mask[row * length + i] = 1n; }));
-      feeds.push({ input_ids: new ort.Tensor('int64', ids, [batch.length, length]), attention_mask: new ort.Tensor('int64', mask, [batch.length, length]) });
+      const feed: Record<string, Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch.length, length]), attention_mask: new ort.Tensor('int64', mask, [batch.length, length]) };
+      if (bare.inputNames.includes('token_counts')) {
+        const counts = new Float32Array(batch.length * length);
+        batch.forEach((sequence, row) => counts.set(unitTokenCounts([sequence])[0]!, row * length));
+        feed.token_counts = new ort.Tensor('float32', counts, [batch.length, length]);
+      }
+      feeds.push(feed);
     }
     const tokens = sequences.reduce((sum, sequence) => sum + sequence.length, 0);
 

@@ -29,7 +29,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_model import CodeEncoder, EncoderConfig, ExportWrapper  # noqa: E402
-from export_onnx import export_onnx  # noqa: E402
+from export_onnx import COUNTS_INPUT, export_onnx  # noqa: E402
 
 
 def float_initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
@@ -51,8 +51,9 @@ def float_initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
     return weights
 
 
-def config_from_shapes(weights: dict[str, np.ndarray], heads: int) -> EncoderConfig:
-    """The architecture the graph's shapes imply (see float_initializers for the keys)."""
+def config_from_shapes(weights: dict[str, np.ndarray], heads: int, inputs: list[str]) -> EncoderConfig:
+    """The architecture the graph's shapes (and its inputs: token counts mean "log-tf" pooling) imply (see
+    float_initializers for the keys)."""
     tensors = {key[len("tensor:"):]: value for key, value in weights.items() if key.startswith("tensor:")}
     if "encoder.position_embeddings.weight" not in tensors or "encoder.blocks.0.ffn.0.bias" not in tensors:
         raise SystemExit("not an Astrolabe encoder export (no position table or first block)")
@@ -63,7 +64,8 @@ def config_from_shapes(weights: dict[str, np.ndarray], heads: int) -> EncoderCon
     layers = len({key.split(".")[2] for key in tensors if key.startswith("encoder.blocks.")})
     return EncoderConfig(vocab_size=tables[0].shape[0], hidden_size=positions.shape[1], layers=layers, heads=heads,
                          ffn_size=tensors["encoder.blocks.0.ffn.0.bias"].shape[0], max_positions=positions.shape[0],
-                         bag_of_words="encoder.bag.position_embeddings.weight" in tensors)
+                         bag_of_words="encoder.bag.position_embeddings.weight" in tensors,
+                         pooling="log-tf" if COUNTS_INPUT in inputs else "mean")
 
 
 def parameter_sources(config: EncoderConfig) -> dict[str, list[str]]:
@@ -111,8 +113,9 @@ def parameter_sources(config: EncoderConfig) -> dict[str, list[str]]:
 
 
 def rebuild(model_dir: Path, heads: int) -> tuple[CodeEncoder, EncoderConfig]:
-    weights = float_initializers(onnx.load(str(model_dir / "model.onnx")))
-    config = config_from_shapes(weights, heads)
+    model = onnx.load(str(model_dir / "model.onnx"))
+    weights = float_initializers(model)
+    config = config_from_shapes(weights, heads, [value.name for value in model.graph.input])
     state = {}
     for name, keys in parameter_sources(config).items():
         found = [key for key in keys if key in weights]
@@ -130,8 +133,9 @@ def reference_cosines(encoder: CodeEncoder, reference: dict) -> np.ndarray:
     """Cosines of the rebuilt encoder's outputs with the exported float model's on the reference sequences: the
     pooled embeddings, and every layer's first and last token (the blocks alone, without the bag-of-words branch)."""
     ids, mask = torch.tensor(reference["input_ids"]), torch.tensor(reference["attention_mask"])
+    counts = torch.tensor(reference[COUNTS_INPUT]) if COUNTS_INPUT in reference else None
     with torch.no_grad():
-        embedding, hidden_states = ExportWrapper(encoder).eval()(ids, mask)
+        embedding, hidden_states = ExportWrapper(encoder).eval()(ids, mask, counts)
     lengths = mask.sum(dim=1)
     tokens = torch.stack([torch.stack([hidden_states[:, row, 0], hidden_states[:, row, lengths[row] - 1]], dim=1) for row in range(ids.shape[0])], dim=1)
     expected_tokens = torch.tensor(reference["hidden_states_probe"])  # (layers + 1, batch, 2, hidden)

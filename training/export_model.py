@@ -11,6 +11,7 @@ compares onnxruntime against them: fp32 max abs diff < 1e-4 where the fp32 file 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_model import CodeEncoder, EncoderConfig  # noqa: E402
+from encoder_model import POOLINGS, CodeEncoder, EncoderConfig  # noqa: E402
 from export_onnx import export_onnx, reference_outputs  # noqa: E402
 from quantize_int8 import quantize_int8  # noqa: E402
 from token_shards import TokenShard, pad_sequences  # noqa: E402
@@ -34,12 +35,15 @@ def main() -> None:
     parser.add_argument("--model-id", required=True)
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--dimensions", default="64,128,256")
+    parser.add_argument("--pooling", choices=POOLINGS, help="pool another way than the run did (default: the run's; see EncoderConfig)")
     parser.add_argument("--type4-similarity", type=float,
                         help="the Type-4 clone threshold for this model, read off the clone-poj104 bench's sweep (README)")
     args = parser.parse_args()
     assert args.type4_similarity is None or 0 < args.type4_similarity <= 1, "--type4-similarity must be in (0, 1]"
 
     config = EncoderConfig.load(args.run / "config.json")
+    if args.pooling is not None:  # pooling has no weights: a run's may be exported another way
+        config = dataclasses.replace(config, pooling=args.pooling)
     encoder = CodeEncoder(config)
     encoder.load_state_dict(torch.load(args.run / "checkpoint.pt", map_location="cpu")["encoder"])
     encoder.eval()

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_model import CodeEncoder, EncoderConfig, mean_pool  # noqa: E402
+from encoder_model import POOLINGS, CodeEncoder, EncoderConfig, pooling_weights, weighted_mean  # noqa: E402
 from token_shards import TokenShard, open_shards, pad_sequences, special_ids  # noqa: E402
 from masked_lm import MaskedLMHead, mask_tokens, saved_mlm_head  # noqa: E402
 from training_run import TrainingRun, learning_rate  # noqa: E402
@@ -111,9 +111,9 @@ def padded(rows: list, max_tokens: int, pad_id: int) -> tuple[torch.Tensor, torc
 
 
 def embed(encoder: CodeEncoder, ids: torch.Tensor, mask: torch.Tensor, bag_only: bool = False) -> torch.Tensor:
-    """The pooled embedding; with `bag_only`, the bag-of-words branch's mean alone (the blocks do not run)."""
+    """The pooled embedding; with `bag_only`, the bag-of-words branch's pooled vector alone (the blocks do not run)."""
     if bag_only:
-        return mean_pool(encoder.bag(ids), mask)
+        return weighted_mean(encoder.bag(ids), pooling_weights(encoder.config, ids, mask))
     return encoder.pool(encoder(ids, mask)[-1], ids, mask)
 
 
@@ -141,6 +141,7 @@ def main() -> None:
                         help="add a bag-of-words branch to the pooled embedding, started from this run folder (a --layers 0 stage)")
     parser.add_argument("--bag-only", action="store_true",
                         help="train the bag-of-words branch alone, on its own mean: the blocks neither run nor change (seconds a step, not minutes)")
+    parser.add_argument("--pooling", choices=POOLINGS, help="how token vectors are pooled (default: --init's, else mean; see EncoderConfig)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-tokens", type=int, default=192)
     parser.add_argument("--batch", type=int, default=64)
@@ -187,6 +188,8 @@ def main() -> None:
         config = dataclasses.replace(config, layers=args.layers)
     if args.dropout is not None:
         config = dataclasses.replace(config, dropout=args.dropout)
+    if args.pooling is not None:
+        config = dataclasses.replace(config, pooling=args.pooling)
     if args.bag_of_words:
         if config.bag_of_words:
             parser.error(f"{args.init} already has a bag-of-words branch")

@@ -39,8 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    # With the bag-of-words branch, so that parity covers every part of the graph a model can have.
-    config = EncoderConfig(vocab_size=args.vocab_size, hidden_size=32, layers=2, heads=2, ffn_size=64, max_positions=64, dropout=0.0, bag_of_words=True)
+    # With the bag-of-words branch and count-weighted pooling, so that parity covers every part of the graph a model can have.
+    config = EncoderConfig(vocab_size=args.vocab_size, hidden_size=32, layers=2, heads=2, ffn_size=64, max_positions=64, dropout=0.0, bag_of_words=True, pooling="log-tf")
     encoder = CodeEncoder(config)
     mlm_head = MaskedLMHead(encoder)
     optimizer = torch.optim.AdamW(list(encoder.parameters()) + list(mlm_head.parameters()), lr=3e-3)
@@ -67,7 +67,7 @@ def main() -> None:
     export_onnx(encoder, args.out / "fp32" / "model.onnx")
     quantization = quantize_int8(args.out / "fp32" / "model.onnx", args.out / "int8" / "model.onnx", embedding_min_rows=min(32, args.vocab_size))
     torch.onnx.export(torch.nn.Linear(4, 2), (torch.zeros(1, 4),), str(args.out / "mismatched" / "model.onnx"), input_names=["x"], output_names=["y"], opset_version=17)
-    samples = [[CLS, 10, 11, 12, 13, SEP], [CLS, 40, 42, SEP], [CLS, 7, SEP]]
+    samples = [[CLS, 10, 11, 10, 10, 13, SEP], [CLS, 40, 42, SEP], [CLS, 7, SEP]]  # repeats: counts above 1
     (args.out / "reference.json").write_text(json.dumps(reference_outputs(encoder, samples)))
     print(json.dumps({"first_loss": sum(losses[:5]) / 5, "last_loss": sum(losses[-5:]) / 5, **quantization}))
 

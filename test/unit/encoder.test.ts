@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { Encoder } from '../../src/core/model/encoder';
+import { Encoder, unitTokenCounts } from '../../src/core/model/encoder';
 import { EncoderLoadError } from '../../src/core/model/encoderErrors';
 import { temporaryFolder } from './helpers';
 
@@ -95,6 +95,23 @@ describe('encoder pipeline smoke test: train in torch, export to ONNX, run from 
     } finally {
       await fp32.release();
       await int8.release();
+    }
+  });
+
+  it('pools with the token counts it is given (a window of a longer unit), else with the sequence\'s own', async () => {
+    const encoder = await Encoder.load(join(out, 'fp32'), { threads: 1 });
+    try {
+      const sequence = sequences[0]!;
+      assert.ok(new Set(sequence).size < sequence.length, 'a sequence with a repeated token');
+      const [own] = await encoder.embed([sequence]);
+      const [counted] = await encoder.embed([sequence], { tokenCounts: unitTokenCounts([sequence]) });
+      assert.ok(maxAbsDifference(own!, counted!) < 1e-6);
+      // Every token counted 4 times in its unit: equal weights, no longer the sequence's own.
+      const [inUnit] = await encoder.embed([sequence], { tokenCounts: [sequence.map(() => 4)] });
+      assert.ok(maxAbsDifference(own!, inUnit!) > 1e-3, 'other counts, another vector');
+      await assert.rejects(encoder.embed([sequence], { tokenCounts: [[1, 2]] }), new RegExp(`token counts for 2 tokens, but the sequence has ${sequence.length}`));
+    } finally {
+      await encoder.release();
     }
   });
 

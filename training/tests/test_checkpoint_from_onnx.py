@@ -30,7 +30,7 @@ def exported(folder: Path, config: EncoderConfig) -> CodeEncoder:
         export_onnx(encoder, folder / "parity" / "model.fp32.onnx")
     quantize_int8(folder / "parity" / "model.fp32.onnx", folder / "model.onnx")
     generator = torch.Generator().manual_seed(4)
-    sequences = [torch.randint(5, config.vocab_size, (length,), generator=generator).tolist() for length in (7, 19, 12)]
+    sequences = [torch.randint(5, config.vocab_size, (length,), generator=generator).tolist() for length in (7, 19, 12)] + [[5, 6, 5, 5, 7]]
     (folder / "parity" / "reference.json").write_text(json.dumps(reference_outputs(encoder, sequences)))
     (folder / "config.json").write_text(json.dumps({"modelId": "tiny-test"}))
     return encoder
@@ -44,8 +44,9 @@ def rebuild(model: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
 class CheckpointFromOnnxTest(unittest.TestCase):
     def test_rebuilds_every_weight_and_the_architecture_with_and_without_the_bag_of_words_branch(self):
         # The quantizer stores token tables of 1,000 rows or more in int8, smaller ones in float (the smoke model's).
-        for bag, vocab in ((False, 1200), (True, 1200), (True, 64)):
-            config = EncoderConfig(vocab_size=vocab, hidden_size=32, layers=2, heads=4, ffn_size=64, max_positions=40, bag_of_words=bag)
+        # A model that takes token counts pools "log-tf": the rebuilt config says so.
+        for bag, vocab, pooling in ((False, 1200, "mean"), (True, 1200, "mean"), (True, 64, "mean"), (True, 1200, "log-tf")):
+            config = EncoderConfig(vocab_size=vocab, hidden_size=32, layers=2, heads=4, ffn_size=64, max_positions=40, bag_of_words=bag, pooling=pooling)
             with tempfile.TemporaryDirectory() as folder:
                 original = exported(Path(folder) / "model", config)
                 result = rebuild(Path(folder) / "model", Path(folder) / "run")

@@ -18,9 +18,16 @@ export interface EmbedOptions {
   /** Sequences per inference call; 8 was fastest on 2 cores. */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Per sequence, each token's count in the unit the sequence belongs to (`unitTokenCounts`), for a unit
+   * embedded in windows. Without it each sequence is its own unit. Only models that take `token_counts` read it.
+   */
+  readonly tokenCounts?: readonly (readonly number[])[];
 }
 
 const INPUTS = ['input_ids', 'attention_mask'];
+/** Optional input: models whose pooling weighs tokens by their count in the unit (see training/encoder_model.py). */
+const COUNTS_INPUT = 'token_counts';
 const OUTPUTS = ['embedding', 'hidden_states'];
 
 /**
@@ -66,7 +73,7 @@ export class Encoder {
     for (let start = 0; start < order.length; start += batchSize) {
       options.signal?.throwIfAborted();
       const batch = order.slice(start, start + batchSize);
-      const output = await this.run(batch.map((index) => sequences[index]!), ['embedding']);
+      const output = await this.run(batch.map((index) => sequences[index]!), ['embedding'], options.tokenCounts && batch.map((index) => options.tokenCounts![index]!));
       const embedding = output.embedding!.data as Float32Array;
       const hidden = this.config.hiddenSize;
       batch.forEach((index, row) => {
@@ -96,7 +103,7 @@ export class Encoder {
     return output.hidden_states!.data as Float32Array;
   }
 
-  private async run(batch: readonly (readonly number[])[], outputs: string[]): Promise<Record<string, Tensor>> {
+  private async run(batch: readonly (readonly number[])[], outputs: string[], counts?: readonly (readonly number[])[]): Promise<Record<string, Tensor>> {
     const ort = onnxRuntime();
     const length = Math.max(...batch.map((sequence) => sequence.length));
     if (length > this.config.maxTokens) throw new Error(`a sequence of ${length} tokens exceeds the model's ${this.config.maxTokens}`);
@@ -108,13 +115,29 @@ export class Encoder {
         mask[row * length + i] = 1n;
       }
     });
-    const feeds = { input_ids: new ort.Tensor('int64', ids, [batch.length, length]), attention_mask: new ort.Tensor('int64', mask, [batch.length, length]) };
+    const feeds: Record<string, Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch.length, length]), attention_mask: new ort.Tensor('int64', mask, [batch.length, length]) };
+    if (this.session.inputNames.includes(COUNTS_INPUT)) {
+      const tokenCounts = new Float32Array(batch.length * length);
+      batch.forEach((sequence, row) => {
+        const own = counts?.[row] ?? unitTokenCounts([sequence])[0]!;
+        if (own.length !== sequence.length) throw new Error(`token counts for ${own.length} tokens, but the sequence has ${sequence.length}`);
+        tokenCounts.set(own, row * length);
+      });
+      feeds[COUNTS_INPUT] = new ort.Tensor('float32', tokenCounts, [batch.length, length]);
+    }
     return this.session.run(feeds, outputs);
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** For each token of `sequences` (one unit, maybe in windows), how often its id occurs in all of them. */
+export function unitTokenCounts(sequences: readonly (readonly number[])[]): number[][] {
+  const counts = new Map<number, number>();
+  for (const sequence of sequences) for (const id of sequence) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return sequences.map((sequence) => sequence.map((id) => counts.get(id)!));
 }
 
 /** A unit-length copy of `vector` (zeros stay zeros). */

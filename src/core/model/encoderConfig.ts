@@ -11,7 +11,7 @@ export interface EncoderConfig {
   readonly formatVersion: 1;
   /** Identifies the weights: an index built with another model id is rebuilt, never reused. */
   readonly modelId: string;
-  /** The ONNX file, relative to the folder. Inputs `input_ids`, `attention_mask` (int64, batch x sequence); outputs `embedding` (batch x hidden) and `hidden_states` (layers+1 x batch x sequence x hidden). */
+  /** The ONNX file, relative to the folder. Inputs `input_ids`, `attention_mask` (int64, batch x sequence), optionally `token_counts` (float32, batch x sequence: each token's count in its unit, for a pooling that weighs tokens by it); outputs `embedding` (batch x hidden) and `hidden_states` (layers+1 x batch x sequence x hidden). */
   readonly onnx: string;
   /** The tokenizer file, relative to the folder. */
   readonly tokenizer: string;

@@ -55,7 +55,7 @@ export class UnitEmbedder {
   embedUnits(units: readonly Pick<CodeUnit, 'text' | 'language'>[], signal?: AbortSignal): Promise<Float32Array[]> {
     const maxTokens = this.encoder.config.maxTokens;
     const ids = units.map((unit) => Array.from(this.tokenizer.encodeUnit(unit.text, unit.language, maxTokens * MAX_WINDOWS).ids));
-    return embedInWindows(ids, maxTokens, (sequences) => this.encoder.embed(sequences, { dimension: this.dimension, signal }));
+    return embedInWindows(ids, maxTokens, (sequences, tokenCounts) => this.encoder.embed(sequences, { dimension: this.dimension, signal, tokenCounts }));
   }
 
   async embedQuery(text: string): Promise<Float32Array> {

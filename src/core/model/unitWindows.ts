@@ -1,4 +1,4 @@
-import { normalize } from './encoder';
+import { normalize, unitTokenCounts } from './encoder';
 
 /**
  * A unit longer than the model's window is embedded window by window and the windows' vectors averaged,
@@ -40,12 +40,12 @@ export function mergeWindowVectors(vectors: readonly Float32Array[], windows: re
 
 /**
  * Embeds many units' token ids (from `encodeUnit` with a limit of `maxTokens * MAX_WINDOWS`) through
- * `embed`, one sequence per window, and returns one vector per unit.
+ * `embed`, one sequence per window with its tokens' counts in the whole unit, and returns one vector per unit.
  */
 export async function embedInWindows(unitIds: readonly (readonly number[])[], maxTokens: number,
-  embed: (sequences: readonly (readonly number[])[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
+  embed: (sequences: readonly (readonly number[])[], tokenCounts: readonly (readonly number[])[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
   const perUnit = unitIds.map((ids) => unitWindows(ids, maxTokens));
-  const vectors = await embed(perUnit.flat());
+  const vectors = await embed(perUnit.flat(), perUnit.flatMap((windows) => unitTokenCounts(windows)));
   let next = 0;
   return perUnit.map((windows) => {
     const own = vectors.slice(next, next + windows.length);

@@ -24,7 +24,11 @@ HIDDEN_STATES = "hidden_states"
 
 
 def hidden_state_graph(model: onnx.ModelProto) -> tuple[list[bytes], dict[str, bytes]]:
-    """The nodes the hidden-states output depends on (serialized, in graph order) and the weights they read."""
+    """The nodes the hidden-states output depends on (serialized, in graph order) and the weights they read, with
+    every tensor renamed for what it is: a graph input keeps its name, a node's output becomes its place in that
+    order, a weight its place among the weights read. The exporter numbers its anonymous tensors as it traces, so
+    another part of the graph (a pooling that takes another input) renumbers names here without changing anything
+    they compute."""
     graph = model.graph
     producer = {output: node for node in graph.node for output in node.output}
     initializers = {init.name: init for init in graph.initializer}
@@ -43,10 +47,26 @@ def hidden_state_graph(model: onnx.ModelProto) -> tuple[list[bytes], dict[str, b
     nodes = [node for node in graph.node if id(node) in needed]
     if not nodes:
         raise ValueError(f"the graph has no '{HIDDEN_STATES}' output")
+    canonical = {HIDDEN_STATES: HIDDEN_STATES}
+    for index, node in enumerate(nodes):
+        for slot, output in enumerate(node.output):
+            canonical.setdefault(output, f"node{index}:{slot}")
+    weights: dict[str, bytes] = {}
+    for node in nodes:
+        for name in node.input:
+            if name in initializers and name not in canonical:
+                canonical[name] = f"weight{len(weights)}"
+                tensor = onnx.TensorProto()
+                tensor.CopyFrom(initializers[name])
+                tensor.name = ""  # the values, type and shape: what the node reads
+                weights[canonical[name]] = tensor.SerializeToString()
+
+    def renamed(names) -> list[str]:
+        return [canonical.get(name, name) for name in names]  # graph inputs (and '' for an omitted one) as they are
+
     # Node names are labels only; what a node computes is its op, its inputs and outputs, and its attributes.
-    signature = [onnx.NodeProto(op_type=node.op_type, domain=node.domain, input=node.input, output=node.output,
+    signature = [onnx.NodeProto(op_type=node.op_type, domain=node.domain, input=renamed(node.input), output=renamed(node.output),
                                 attribute=node.attribute).SerializeToString() for node in nodes]
-    weights = {name: initializers[name].SerializeToString() for node in nodes for name in node.input if name in initializers}
     return signature, weights
 
 

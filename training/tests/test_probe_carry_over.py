@@ -1,4 +1,5 @@
 """probe_carry_over.py: probes move to a new export only when its hidden states are computed exactly as before."""
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -57,6 +58,15 @@ class ProbeCarryOverTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(json.loads((self.probe / "probe.json").read_text()), {"modelId": "enc-2", "languages": {}})
         self.assertEqual(json.loads((self.probe / "results.json").read_text()), {"modelId": "enc-2", "rank": 64})
+
+    def test_the_same_weights_pooled_another_way_keep_the_probes(self):
+        # "log-tf" pooling takes a third input, and the exporter numbers the graph's tensors anew; the hidden states stay.
+        pooled = CodeEncoder(dataclasses.replace(CONFIG, pooling="log-tf")).eval()
+        pooled.load_state_dict(self.encoder.state_dict())
+        new = export(pooled, self.folder / "new", "enc-2")
+        result = carry_over(self.probe, self.old / "model.onnx", new)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads((self.probe / "probe.json").read_text())["modelId"], "enc-2")
 
     def test_a_changed_block_refuses_and_leaves_the_probes_as_they_were(self):
         with torch.no_grad():

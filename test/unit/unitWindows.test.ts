@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { unitTokenCounts } from '../../src/core/model/encoder';
 import { defaultEncoderDir } from '../../src/core/model/modelsDir';
 import { UnitEmbedder } from '../../src/core/model/unitEmbedder';
 import { MAX_WINDOWS, mergeWindowVectors, unitWindows } from '../../src/core/model/unitWindows';
@@ -33,6 +34,11 @@ describe('unitWindows', () => {
     assert.equal(windows.at(-1)!.at(-2), 100 + 5 * MAX_WINDOWS - 1);
   });
 
+  it('counts each token over all of its unit\'s windows', () => {
+    assert.deepEqual(unitTokenCounts([[CLS, TAG, 40, 41, 40, SEP], [CLS, TAG, 40, 42, SEP]]), [[2, 2, 3, 1, 3, 2], [2, 2, 3, 1, 2]]);
+    assert.deepEqual(unitTokenCounts([[CLS, 7, 7, SEP]]), [[1, 2, 2, 1]]);
+  });
+
   it('averages window vectors by their tokens, to unit length', () => {
     const merged = mergeWindowVectors([Float32Array.of(1, 0), Float32Array.of(0, 1)], [[1, 2, 3, 4, 5, 6], [1, 2, 3]]);
     assert.ok(Math.abs(merged[0]! - 2 / Math.sqrt(5)) < 1e-6 && Math.abs(merged[1]! - 1 / Math.sqrt(5)) < 1e-6);
@@ -48,7 +54,7 @@ describe('UnitEmbedder on a unit longer than the model', () => {
   });
   after(() => embedder.dispose());
 
-  it('embeds the whole unit: its tail changes the vector, and the vector is the windows averaged', async () => {
+  it('embeds the whole unit: its tail changes the vector, and the vector is the windows averaged, each pooled with the unit\'s token counts', async () => {
     const head = Array.from({ length: 60 }, (_, i) => `    total_${i} = read_value(source, ${i})`).join('\n');
     const long = `def summarize(source):\n${head}\n    return total_0\n`;
     const otherTail = `def summarize(source):\n${head}\n    send_email(report_for(total_0), recipients)\n    return total_0\n`;
@@ -60,10 +66,13 @@ describe('UnitEmbedder on a unit longer than the model', () => {
       assert.ok(ids.length > maxTokens + 50, `the unit is longer than one window (${ids.length} tokens)`);
       const windows = unitWindows(ids, maxTokens);
       assert.ok(windows.length >= 2);
-      const expected = mergeWindowVectors(await embedder.encoder.embed(windows, { dimension: embedder.dimension }), windows);
+      const expected = mergeWindowVectors(await embedder.encoder.embed(windows, { dimension: embedder.dimension, tokenCounts: unitTokenCounts(windows) }), windows);
       const dot = (x: Float32Array, y: Float32Array) => x.reduce((sum, value, d) => sum + value * y[d]!, 0);
       // Not bit for bit: int8 quantization scales its activations per batch, and embedUnits batched both units' windows.
       assert.ok(dot(a!, expected) > 0.9995, `the merged windows, as embedUnits returns them (cosine ${dot(a!, expected)})`);
+      // The model weighs a token by its count in the unit: each window counted alone gives another vector.
+      const windowsAlone = mergeWindowVectors(await embedder.encoder.embed(windows, { dimension: embedder.dimension }), windows);
+      assert.ok(dot(a!, windowsAlone) < dot(a!, expected) - 1e-4, `counted per window, not per unit (cosine ${dot(a!, windowsAlone)})`);
       const cut = (await embedder.encoder.embed([Array.from(tokenizer.encodeUnit(long, 'python', maxTokens).ids)], { dimension: embedder.dimension }))[0]!;
       assert.ok(dot(a!, cut) < 0.995, `not the first window alone (cosine ${dot(a!, cut)})`);
       // Cut at one window, the two units are the same sequence; whole, their tails set them apart.

@@ -36,7 +36,8 @@ const ESCAPE = /\\(?:[nrtvfb0ae]|x[0-9A-Fa-f]{2}|u\{?[0-9A-Fa-f]{1,6}\}?)/g;
 /**
  * Comment decoration, not content: `*` at the start of block comment lines, rulers such as `=====`, four or more
  * marks in a row, which prose never has, and `??` or `\uFFFD` runs, which is what text whose encoding was lost turns
- * into (`// ?? ????`, a Chinese comment saved in the wrong code page). `->`, `==`, `...`, `(!)` stay.
+ * into (`// ?? ????`, a Chinese comment saved in the wrong code page). `->`, `==`, `...`, `(!)` stay. Tested only on
+ * a comment's runs of marks (`wordSpans` that are not words), so `[^]{4,}` is four marks, never a four-letter word.
  */
 const DECORATION = /^(?:[*\/#]+|[=\-~+]{3,}|[?\uFFFD]{2,}|[^]{4,})$/u;
 
